@@ -1,0 +1,177 @@
+/**
+ * `npm run bench`: one JSON line per figure, each measured side by side with raw
+ * quickjs-emscripten in the same run, with the ratio ours / raw (time) or raw / ours (rate).
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import releaseSync from "@jitl/quickjs-wasmfile-release-sync";
+import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSContext, type QuickJSSyncVariant } from "quickjs-emscripten-core";
+import { IsolatedRuntime, IsolatedRuntimeHost } from "../src/index.js";
+
+declare const IsolatorHost: { invoke(name: string, ...args: unknown[]): unknown };
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+
+function sample(n: number, fn: () => void): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    fn();
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+async function sampleAsync(n: number, fn: () => Promise<void>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+/** Mean time per op (ms) over a loop that runs for about `ms`. */
+function perOp(fn: () => void, ms = 400): number {
+  for (let i = 0; i < 200; i++) fn();
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    for (let i = 0; i < 100; i++) fn();
+    n += 100;
+  }
+  return (performance.now() - start) / n;
+}
+function report(figure: string, unit: string, ours: number, raw: number, goal: string, extra: Record<string, unknown> = {}): void {
+  const rate = unit.endsWith("/s");
+  const round = (x: number) => Number(x.toPrecision(4));
+  console.log(JSON.stringify({ figure, unit, ours: round(ours), raw: round(raw), ratio: round(rate ? raw / ours : ours / raw), goal, ...extra }));
+}
+
+const records = Array.from({ length: 10_000 }, (_, i) => ({ id: i, name: `user-${i}`, email: `user${i}@example.com`, active: i % 2 === 0, score: i * 1.5, tags: ["a", "b"] }));
+const payloadBytes = JSON.stringify(records).length;
+
+// Raw engine, own instance per sandbox, from a precompiled module (as the engine notes measure it).
+const variant = releaseSync as unknown as QuickJSSyncVariant;
+const wasmModule = new WebAssembly.Module(readFileSync(createRequire(import.meta.url).resolve("@jitl/quickjs-wasmfile-release-sync/wasm")));
+const rawVariant = newVariant(variant, { wasmModule } as Parameters<typeof newVariant>[1]);
+const rawContext = async () => (await newQuickJSWASMModuleFromVariant(rawVariant)).newContext();
+
+// 1. Host start until a runtime is ready.
+{
+  const ours = median(
+    sample(15, () => {
+      const host = new IsolatedRuntimeHost();
+      new IsolatedRuntime(host).dispose();
+      host.dispose();
+    }),
+  );
+  const raw = median(
+    await sampleAsync(15, async () => {
+      const mod = await newQuickJSWASMModuleFromVariant(variant);
+      mod.newContext().dispose();
+    }),
+  );
+  report("host start until a runtime is ready", "ms", ours, raw, "<= 15 ms");
+}
+
+using host = new IsolatedRuntimeHost();
+
+// 2. New runtime (own instance).
+{
+  const ours = sample(500, () => void new IsolatedRuntime(host).dispose());
+  const raw = await sampleAsync(500, async () => (await rawContext()).dispose());
+  report("new IsolatedRuntime (own instance) p50", "ms", median(ours), median(raw), "p50 <= 0.3 ms");
+  report("new IsolatedRuntime (own instance) p95", "ms", pct(ours, 0.95), pct(raw, 0.95), "p95 <= 1 ms");
+}
+
+// 3. Hello world: new runtime, evaluate console.log, capture, dispose.
+{
+  const n = 600;
+  let t = performance.now();
+  for (let i = 0; i < n; i++) {
+    const lines: string[] = [];
+    const rt = new IsolatedRuntime(host, { console: (e) => lines.push(e.text) });
+    rt.evaluate('console.log("hello world")');
+    rt.dispose();
+  }
+  const ours = n / ((performance.now() - t) / 1000);
+  t = performance.now();
+  for (let i = 0; i < n; i++) {
+    const lines: string[] = [];
+    const ctx = await rawContext();
+    const log = ctx.newFunction("log", (h) => void lines.push(ctx.getString(h)));
+    const consoleObj = ctx.newObject();
+    ctx.setProp(consoleObj, "log", log);
+    ctx.setProp(ctx.global, "console", consoleObj);
+    log.dispose();
+    consoleObj.dispose();
+    ctx.unwrapResult(ctx.evalCode('console.log("hello world")')).dispose();
+    ctx.dispose();
+  }
+  const raw = n / ((performance.now() - t) / 1000);
+  report("hello world runs on one core", "runs/s", ours, raw, ">= 2000 runs/s");
+}
+
+using runtime = new IsolatedRuntime(host, { console: "ignore" });
+const ctx: QuickJSContext = await rawContext();
+
+// 4. invoke((a, b) => a + b, 1, 2).
+{
+  const ours = perOp(() => runtime.invoke((a: number, b: number) => a + b, 1, 2));
+  const add = ctx.unwrapResult(ctx.evalCode("(a, b) => a + b"));
+  const raw = perOp(() => {
+    const a = ctx.newNumber(1);
+    const b = ctx.newNumber(2);
+    const r = ctx.unwrapResult(ctx.callFunction(add, ctx.undefined, a, b));
+    ctx.getNumber(r);
+    r.dispose();
+    a.dispose();
+    b.dispose();
+  });
+  add.dispose();
+  report("invoke((a, b) => a + b, 1, 2)", "us", ours * 1000, raw * 1000, "<= 2 us");
+}
+
+// 5. Guest -> host callback.
+{
+  const calls = 20_000;
+  runtime.registerCallback("inc", (x: number) => x + 1);
+  const ours = perOp(() => runtime.invoke((n: number) => { let x = 0; for (let i = 0; i < n; i++) x = IsolatorHost.invoke("inc", x) as number; return x; }, calls), 600) / calls;
+  const inc = ctx.newFunction("inc", (h) => ctx.newNumber(ctx.getNumber(h) + 1));
+  ctx.setProp(ctx.global, "inc", inc);
+  inc.dispose();
+  const loop = ctx.unwrapResult(ctx.evalCode("(n) => { let x = 0; for (let i = 0; i < n; i++) x = inc(x); return x; }"));
+  const n = ctx.newNumber(calls);
+  const raw = perOp(() => ctx.unwrapResult(ctx.callFunction(loop, ctx.undefined, n)).dispose(), 600) / calls;
+  n.dispose();
+  loop.dispose();
+  report("guest -> host callback", "us", ours * 1000, raw * 1000, "<= 3 us");
+}
+
+// 6. 1 MB payload (10k records) round trip, full fidelity.
+{
+  const ours = median(sample(15, () => void runtime.invoke((v: unknown) => v, records)));
+  const identity = ctx.unwrapResult(ctx.evalCode("(s) => JSON.stringify(JSON.parse(s))"));
+  const raw = median(
+    sample(15, () => {
+      const s = ctx.newString(JSON.stringify(records));
+      const r = ctx.unwrapResult(ctx.callFunction(identity, ctx.undefined, s));
+      JSON.parse(ctx.getString(r));
+      r.dispose();
+      s.dispose();
+    }),
+  );
+  const mbps = (ms: number) => payloadBytes / 1e6 / (ms / 1000);
+  report("1 MB payload round trip (10k records)", "MB/s", mbps(ours), mbps(raw), ">= 60 MB/s", { payloadBytes });
+  identity.dispose();
+}
+
+// 7. Guest CPU: fib(27).
+{
+  const source = "function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2) } fib(27)";
+  const ours = median(sample(5, () => void runtime.evaluate(source)));
+  const raw = median(sample(5, () => ctx.unwrapResult(ctx.evalCode(source)).dispose()));
+  report("guest CPU fib(27)", "ms", ours, raw, "<= 1.05x raw");
+}
+ctx.dispose();

@@ -1,0 +1,3 @@
+// `npm start`: the library's examples, one after the other.
+await import("./hello.js");
+await import("./environment.js");

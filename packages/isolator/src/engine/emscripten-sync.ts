@@ -1,0 +1,56 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { IsolatorError } from "../errors.js";
+
+/**
+ * The emscripten glue that ships with quickjs-emscripten is an `async` factory, but
+ * `new IsolatedRuntime(host)` is synchronous and gets its own WebAssembly instance. The
+ * glue only awaits to instantiate; with an `instantiateWasm` hook that answers at once, its
+ * work is synchronous. We evaluate the pinned glue once per host with those awaits removed,
+ * and fail loudly if the pinned text ever changes shape.
+ */
+const require = createRequire(import.meta.url);
+const GLUE_PATH = require.resolve("@jitl/quickjs-wasmfile-release-sync/emscripten-module");
+const WASM_PATH = require.resolve("@jitl/quickjs-wasmfile-release-sync/wasm");
+
+const PATCHES: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^async function QuickJSRaw\(/, "function QuickJSRaw("],
+  [/(\w+)=await \(async function\(\)\{/, "$1=(function(){"],
+  [
+    /if\((\w+)\.instantiateWasm\)return new Promise\((\w+)=>\{\1\.instantiateWasm\((\w+),\((\w+),(\w+)\)=>\{\2\((\w+)\(\4,\5\)\)\}\)\}\);/,
+    "if($1.instantiateWasm)return $6($1.instantiateWasm($3));",
+  ],
+  [/return (\w+)\(\(await \w+\(\w+\)\)\.instance\)/, 'throw new Error("synchronous instantiation only")'],
+];
+
+export interface EmscriptenModuleOptions {
+  wasmMemory: WebAssembly.Memory;
+  instantiateWasm: (imports: WebAssembly.Imports) => WebAssembly.Instance;
+  print: (text: string) => void;
+  printErr: (text: string) => void;
+  onAbort: (reason: unknown) => void;
+}
+
+/** The emscripten module object, as quickjs-emscripten's FFI and module classes take it. */
+export interface EmscriptenGlue {
+  _free(pointer: number): void;
+}
+
+export type SyncModuleFactory = (options: EmscriptenModuleOptions) => EmscriptenGlue;
+
+/** Compiles the engine once: the WebAssembly module and a synchronous glue factory. */
+export function loadEngine(): { wasmModule: WebAssembly.Module; factory: SyncModuleFactory } {
+  let source = readFileSync(GLUE_PATH, "utf8");
+  for (const [pattern, replacement] of PATCHES) {
+    if (!pattern.test(source)) {
+      throw new IsolatorError(`isolator: the engine glue at ${GLUE_PATH} is not the pinned version (pattern ${pattern} not found)`);
+    }
+    source = source.replace(pattern, replacement);
+  }
+  const moduleShim = { exports: {} as { default?: unknown } };
+  new Function("require", "__dirname", "module", "exports", source)(require, dirname(GLUE_PATH), moduleShim, moduleShim.exports);
+  const factory = moduleShim.exports as unknown as SyncModuleFactory;
+  const wasmModule = new WebAssembly.Module(readFileSync(WASM_PATH));
+  return { wasmModule, factory };
+}

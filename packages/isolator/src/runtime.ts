@@ -1,0 +1,644 @@
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten-core";
+import { BjsonReader, BjsonWriter, NeedsTape } from "./codec/bjson.js";
+import { createTape } from "./codec/tape.js";
+import {
+  IsolatedCaptureError,
+  IsolatedError,
+  IsolatedMemoryError,
+  IsolatedRuntimeDisposedError,
+  IsolatedRuntimeFaultedError,
+  IsolatedSerializationError,
+  IsolatedTimeoutError,
+  IsolatorError,
+} from "./errors.js";
+import type { GuestInternals, HostNatives } from "./guest/prelude.js";
+import { hostInternals, type EngineInstance, type IsolatedRuntimeHost } from "./host.js";
+import { lambdaSource } from "./lambda.js";
+
+export type ConsoleLevel = "log" | "info" | "warn" | "error" | "debug";
+export interface ConsoleEntry {
+  level: ConsoleLevel;
+  text: string;
+}
+
+export interface IsolatedRuntimeOptions {
+  /** Hard cap, in bytes, on this runtime's own WebAssembly memory. Default 64 MiB. */
+  memoryLimit?: number;
+  /** Milliseconds per top-level call (invoke*, evaluate*), covering all of it. Default 1000. */
+  timeLimit?: number;
+  /** Bytes of engine stack for guest recursion. Default 256 KiB. */
+  stackLimit?: number;
+  /** Where guest console output goes. Default "inherit" (the host's console). */
+  console?: "inherit" | "ignore" | ((entry: ConsoleEntry) => void);
+  /** Console bytes per top-level call; past it, one truncation marker. Default 1 MiB. */
+  maxOutputBytes?: number;
+  /** Largest encoded value that may cross the boundary, in bytes. Default 32 MiB. */
+  maxMessageSize?: number;
+  /** Show the message of a host callback's error to the guest (never its stack). Default false. */
+  exposeHostErrors?: boolean;
+}
+
+export type HostCallback = (...args: never[]) => unknown;
+
+const DEFAULTS = {
+  memoryLimit: 64 * 1024 * 1024,
+  timeLimit: 1000,
+  stackLimit: 256 * 1024,
+  maxOutputBytes: 1024 * 1024,
+  maxMessageSize: 32 * 1024 * 1024,
+};
+/** JS_EVAL_FLAG_ASYNC: a global script may use top-level await and evaluates to a promise of { value }. */
+const EVAL_FLAG_ASYNC = 1 << 7;
+const TRUNCATED = "[isolator] output truncated: maxOutputBytes reached";
+const hostTape = createTape(globalThis);
+
+/** The parts of the engine's context API that quickjs-emscripten keeps protected. */
+interface ContextInternals {
+  ctx: { value: number };
+}
+
+type ContextPointer = Parameters<EngineInstance["ffi"]["QTS_bjson_encode"]>[0];
+
+interface AsyncOp {
+  settle(): void;
+}
+
+/**
+ * A sandbox: its own WebAssembly instance and linear memory, a QuickJS runtime and context,
+ * with nothing of the host's reachable except the callbacks registered on it.
+ */
+export class IsolatedRuntime implements Disposable {
+  readonly #host: IsolatedRuntimeHost;
+  readonly #options: Required<Omit<IsolatedRuntimeOptions, "console">> & { console: NonNullable<IsolatedRuntimeOptions["console"]> };
+  readonly #engine: EngineInstance;
+  readonly #rt: QuickJSRuntime;
+  readonly #ctx: QuickJSContext;
+  readonly #ctxPtr: ContextPointer;
+  readonly #internals: { [K in keyof GuestInternals]: QuickJSHandle };
+  readonly #lambdas = new Map<string, QuickJSHandle>();
+  readonly #callbacks = new Map<string, HostCallback>();
+  #disposed = false;
+  #fault: unknown = undefined;
+  #depth = 0;
+  #deadline = Infinity;
+  #timeLimit = 0;
+  #interrupted = false;
+  #outputBytes = 0;
+  #asyncActive = false;
+  #asyncQueue: Promise<unknown> = Promise.resolve();
+  /** Completions of async host callbacks, applied by the event loop of the running async call. */
+  #completions: AsyncOp[] = [];
+  #pendingOps = 0;
+  #wake: (() => void) | undefined;
+
+  constructor(host: IsolatedRuntimeHost, options: IsolatedRuntimeOptions = {}) {
+    this.#host = host;
+    this.#options = { ...DEFAULTS, console: "inherit", exposeHostErrors: false, ...withoutUndefined(options) };
+    validateOptions(this.#options);
+    const internals = host[hostInternals];
+    this.#engine = internals.newInstance(this.#options.memoryLimit, (reason) => {
+      this.#fault ??= reason;
+    });
+    this.#rt = this.#engine.module.newRuntime();
+    this.#rt.setMemoryLimit(this.#options.memoryLimit);
+    this.#rt.setMaxStackSize(this.#options.stackLimit);
+    this.#rt.setInterruptHandler(() => {
+      if (performance.now() <= this.#deadline) return false;
+      this.#interrupted = true;
+      return true;
+    });
+    this.#ctx = this.#rt.newContext();
+    this.#ctxPtr = (this.#ctx as unknown as ContextInternals).ctx.value as unknown as ContextPointer;
+    this.#internals = this.#boot(internals.preludeSource);
+    internals.track(this);
+  }
+
+  /** Installs the host natives and runs the prelude; keeps handles to its internal functions. */
+  #boot(preludeSource: string): { [K in keyof GuestInternals]: QuickJSHandle } {
+    const ctx = this.#ctx;
+    const natives = ctx.newObject();
+    const fns: Record<keyof HostNatives, QuickJSHandle> = {
+      call: ctx.newFunction("call", (name, args) => this.#hostCall(name, args)),
+      callAsync: ctx.newFunction("callAsync", (name, args, resolve, reject) => this.#hostCallAsync(name, args, resolve, reject)),
+      console: ctx.newFunction("console", (level, text) => this.#console(level, text)),
+    };
+    for (const [name, fn] of Object.entries(fns)) {
+      ctx.setProp(natives, name, fn);
+      fn.dispose();
+    }
+    ctx.setProp(ctx.global, "__isolatorNatives", natives);
+    natives.dispose();
+    const result = ctx.evalCode(`${preludeSource};`, "isolator:prelude", { type: "global", strict: true });
+    ctx.evalCode("delete globalThis.__isolatorNatives").dispose();
+    const api = ctx.unwrapResult(result);
+    const handles = {} as { [K in keyof GuestInternals]: QuickJSHandle };
+    for (const name of ["toTape", "fromTape", "runTimers", "describeError"] as const) handles[name] = ctx.getProp(api, name);
+    api.dispose();
+    return handles;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Public API
+
+  /** Runs a lambda inside the runtime; arguments are copied in, the result copied out. */
+  invoke<R = unknown, A extends unknown[] = unknown[]>(fn: (...args: A) => R, ...args: A): Awaited<R> extends R ? R : never {
+    const lambda = this.#lambda(fn);
+    return this.#sync(() => this.#copyOut(this.#call(lambda, args))) as Awaited<R> extends R ? R : never;
+  }
+
+  /** Runs a lambda that may be async: promise jobs, timers and async host callbacks all run until it settles. */
+  invokeAsync<R = unknown, A extends unknown[] = unknown[]>(fn: (...args: A) => R, ...args: A): Promise<Awaited<R>> {
+    return this.#async(() => {
+      const lambda = this.#lambda(fn);
+      return this.#call(lambda, args);
+    }) as Promise<Awaited<R>>;
+  }
+
+  /** Evaluates a script (not a module); returns its completion value. Guest globals persist. */
+  evaluate<R = unknown>(source: string, options: { filename?: string } = {}): R {
+    this.#assertUsable();
+    return this.#sync(() => this.#copyOut(this.#evalScript(source, options.filename ?? "script.js", 0))) as R;
+  }
+
+  /** Evaluates a script that may use top-level `await`; resolves with its completion value. */
+  evaluateAsync<R = unknown>(source: string, options: { filename?: string } = {}): Promise<R> {
+    return this.#async(() => this.#evalScript(source, options.filename ?? "script.js", EVAL_FLAG_ASYNC), true) as Promise<R>;
+  }
+
+  /** Makes a host function callable from the guest as `IsolatorHost.invoke(name, ...args)` (or `invokeAsync`). */
+  registerCallback(name: string, callback: HostCallback): this {
+    this.#assertUsable();
+    if (typeof name !== "string" || name === "") throw new IsolatorError("a callback needs a non-empty name");
+    if (typeof callback !== "function") throw new IsolatorError(`callback '${name}' must be a function`);
+    this.#callbacks.set(name, callback);
+    return this;
+  }
+
+  /** Bytes of linear memory this runtime's instance holds now. */
+  get memoryUsage(): number {
+    return this.#engine.memory.buffer.byteLength;
+  }
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Releases the runtime. Never throws; a faulted runtime's instance is simply dropped. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#host[hostInternals].untrack(this);
+    this.#wake?.();
+    if (this.#fault !== undefined) return; // the engine's state is unknown: let the GC take the instance
+    try {
+      for (const h of this.#lambdas.values()) h.dispose();
+      for (const h of Object.values(this.#internals)) h.dispose();
+      this.#ctx.dispose();
+      this.#rt.dispose();
+    } catch {
+      // An engine abort while freeing poisons only this instance, which is dropped with it.
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Calls
+
+  #assertUsable(): void {
+    if (this.#disposed) throw new IsolatedRuntimeDisposedError("the IsolatedRuntime has been disposed");
+    if (this.#host.disposed) throw new IsolatedRuntimeDisposedError("the IsolatedRuntimeHost has been disposed");
+    if (this.#fault !== undefined) {
+      throw new IsolatedRuntimeFaultedError("the runtime faulted earlier and can no longer be used; dispose it and create another", {
+        cause: this.#fault,
+      });
+    }
+  }
+
+  /** A top-level (or nested, from a callback) synchronous call under the time limit. */
+  #sync<T>(body: () => T): T {
+    this.#assertUsable();
+    const outer = this.#enter();
+    try {
+      return this.#guard(body);
+    } finally {
+      this.#leave(outer);
+    }
+  }
+
+  #enter(): { deadline: number; timeLimit: number } {
+    const outer = { deadline: this.#deadline, timeLimit: this.#timeLimit };
+    if (this.#depth++ === 0) {
+      this.#outputBytes = 0;
+      this.#interrupted = false;
+      this.#timeLimit = this.#options.timeLimit;
+      this.#deadline = performance.now() + this.#options.timeLimit;
+    }
+    return outer;
+  }
+
+  #leave(outer: { deadline: number; timeLimit: number }): void {
+    if (--this.#depth === 0) {
+      this.#deadline = outer.deadline;
+      this.#timeLimit = outer.timeLimit;
+    }
+  }
+
+  /** Maps what escapes the engine: our errors pass, anything else from inside it is a fault. */
+  #guard<T>(body: () => T): T {
+    try {
+      return body();
+    } catch (e) {
+      if (e instanceof IsolatorError) throw e;
+      this.#fault ??= e;
+      throw new IsolatedRuntimeFaultedError(`the engine faulted (${e instanceof Error ? e.message : String(e)}); the runtime can no longer be used`, {
+        cause: e,
+      });
+    }
+  }
+
+  #async(start: () => QuickJSHandle, unwrapCompletion = false): Promise<unknown> {
+    const run = async () => {
+      this.#assertUsable();
+      const outer = this.#enter();
+      this.#asyncActive = true;
+      try {
+        const promise = this.#guard(start);
+        const settled = await this.#settle(promise);
+        return this.#guard(() => {
+          if (!unwrapCompletion) return this.#copyOut(settled);
+          const value = this.#ctx.getProp(settled, "value");
+          settled.dispose();
+          return this.#copyOut(value);
+        });
+      } finally {
+        this.#asyncActive = false;
+        this.#completions = [];
+        this.#leave(outer);
+      }
+    };
+    // One async call at a time per runtime: its event loop owns the guest until it settles.
+    const next = this.#asyncQueue.then(run, run);
+    this.#asyncQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The event loop of an async call: jobs, timers and host callbacks until `promise` settles. */
+  async #settle(promise: QuickJSHandle): Promise<QuickJSHandle> {
+    try {
+      for (;;) {
+        this.#guard(() => this.#drain());
+        const state = this.#ctx.getPromiseState(promise);
+        if (state.type === "fulfilled") return state.notAPromise ? promise.dup() : state.value;
+        if (state.type === "rejected") throw this.#guard(() => this.#guestError(state.error));
+        const nextTimer = this.#guard(() => this.#runTimers());
+        if (nextTimer === 0 || this.#rt.hasPendingJob()) continue; // something ran: look again
+        if (this.#completions.length > 0) continue;
+        if (nextTimer < 0 && this.#pendingOps === 0) {
+          throw new IsolatedError("Error", "the guest's promise can never settle: no jobs, timers or host calls are pending", "", undefined);
+        }
+        const wait = Math.max(0, Math.min(nextTimer < 0 ? Infinity : nextTimer - Date.now(), this.#deadline - performance.now()));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => resolve(), wait);
+          this.#wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.#wake = undefined;
+        this.#assertUsable();
+        if (performance.now() > this.#deadline) throw new IsolatedTimeoutError(this.#timeLimit);
+      }
+    } finally {
+      promise.dispose();
+    }
+  }
+
+  /** Runs queued host-callback completions and promise jobs. */
+  #drain(): void {
+    for (;;) {
+      const completions = this.#completions;
+      this.#completions = [];
+      for (const op of completions) op.settle();
+      const result = this.#rt.executePendingJobs();
+      if (result.error) {
+        throw this.#guestError(result.error);
+      }
+      if (this.#completions.length === 0) return;
+    }
+  }
+
+  #runTimers(): number {
+    const now = this.#ctx.newNumber(Date.now());
+    const result = this.#ctx.callFunction(this.#internals.runTimers, this.#ctx.undefined, now);
+    now.dispose();
+    if (result.error) throw this.#guestError(result.error);
+    const next = this.#ctx.getNumber(result.value);
+    result.value.dispose();
+    return next;
+  }
+
+  #lambda(fn: (...args: never[]) => unknown): QuickJSHandle {
+    this.#assertUsable();
+    const { expression, freeIdentifiers } = lambdaSource(fn);
+    let handle = this.#lambdas.get(expression);
+    if (handle === undefined) {
+      const missing = this.#missingGlobals(freeIdentifiers);
+      if (missing.length > 0) throw new IsolatedCaptureError(missing);
+      handle = this.#sync(() => {
+        const result = this.#ctx.evalCode(`(${expression})`, "lambda.js", { type: "global", strict: false });
+        if (result.error) throw this.#guestError(result.error);
+        return result.value;
+      });
+      this.#lambdas.set(expression, handle);
+    }
+    return handle;
+  }
+
+  /** Which of `names` the guest's global object lacks (guest globals persist between calls). */
+  #missingGlobals(names: readonly string[]): string[] {
+    const candidates = names.filter((n) => n !== "arguments");
+    if (candidates.length === 0) return [];
+    const probe = `${JSON.stringify(candidates)}.filter((n) => !(n in globalThis))`;
+    const missing = this.#sync(() => this.#copyOut(this.#evalScript(probe, "isolator:globals", 0)));
+    return Array.isArray(missing) ? missing.filter((n): n is string => typeof n === "string") : candidates;
+  }
+
+  #call(fn: QuickJSHandle, args: readonly unknown[]): QuickJSHandle {
+    const handles: QuickJSHandle[] = [];
+    try {
+      for (const arg of args) handles.push(this.#copyIn(arg, `$[${handles.length}]`));
+      const result = this.#ctx.callFunction(fn, this.#ctx.undefined, handles);
+      if (result.error) throw this.#guestError(result.error);
+      return result.value;
+    } finally {
+      for (const h of handles) h.dispose();
+    }
+  }
+
+  #evalScript(source: string, filename: string, flags: number): QuickJSHandle {
+    if (typeof source !== "string") throw new IsolatorError("evaluate expects source text");
+    const result = this.#ctx.evalCode(source, filename, flags === 0 ? { type: "global" } : flags);
+    if (result.error) throw this.#guestError(result.error);
+    return result.value;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Values across the boundary
+
+  /** Host value -> new guest handle. Natively decoded bjson; the tape when the format falls short. */
+  #copyIn(value: unknown, path = "$"): QuickJSHandle {
+    let bytes: Uint8Array;
+    let tape = false;
+    try {
+      bytes = BjsonWriter.encode(value, this.#options.maxMessageSize);
+    } catch (e) {
+      if (!(e instanceof NeedsTape)) throw e;
+      const t = hostTape.toTape(value);
+      if (Array.isArray(t) && t[0] === "!") throw new IsolatedSerializationError(path + String(t[1]).slice(1), String(t[2]));
+      bytes = BjsonWriter.encode(t, this.#options.maxMessageSize);
+      tape = true;
+    }
+    const buffer = this.#ctx.newArrayBuffer(bytes.buffer as ArrayBuffer);
+    const decoded = this.#ctx.decodeBinaryJSON(buffer);
+    buffer.dispose();
+    this.#throwIfException(decoded);
+    if (!tape) return decoded;
+    const result = this.#ctx.callFunction(this.#internals.fromTape, this.#ctx.undefined, decoded);
+    decoded.dispose();
+    if (result.error) throw this.#guestError(result.error);
+    return result.value;
+  }
+
+  /** Guest handle -> host value (the handle is consumed). */
+  #copyOut(handle: QuickJSHandle): unknown {
+    try {
+      const direct = this.#readNative(handle);
+      if (direct !== undefined && !direct.sawUndefinedInArray) return direct.value;
+      const tapeResult = this.#ctx.callFunction(this.#internals.toTape, this.#ctx.undefined, handle);
+      if (tapeResult.error) throw this.#guestError(tapeResult.error);
+      const tape = this.#readNative(tapeResult.value);
+      tapeResult.value.dispose();
+      if (tape === undefined) throw new IsolatedSerializationError("$", "the value could not be encoded");
+      const t = tape.value;
+      if (Array.isArray(t) && t[0] === "!") throw new IsolatedSerializationError(String(t[1]), String(t[2]));
+      try {
+        return hostTape.fromTape(t);
+      } catch (e) {
+        throw new IsolatedSerializationError("$", `malformed value from the guest (${e instanceof Error ? e.message : String(e)})`);
+      }
+    } finally {
+      handle.dispose();
+    }
+  }
+
+  /** The engine's native encoder; undefined when the value needs the tape. */
+  #readNative(handle: QuickJSHandle): ReturnType<typeof BjsonReader.decode> | undefined {
+    const { ffi } = this.#engine;
+    const ptr = ffi.QTS_bjson_encode(this.#ctxPtr, handle.value);
+    const errorPtr = ffi.QTS_ResolveException(this.#ctxPtr, ptr);
+    if (errorPtr) {
+      ffi.QTS_FreeValuePointer(this.#ctxPtr, ptr);
+      ffi.QTS_FreeValuePointer(this.#ctxPtr, errorPtr);
+      if (this.#interrupted) throw new IsolatedTimeoutError(this.#timeLimit);
+      return undefined;
+    }
+    try {
+      const length = ffi.QTS_GetArrayBufferLength(this.#ctxPtr, ptr);
+      if (length > this.#options.maxMessageSize) {
+        throw new IsolatedSerializationError("$", `the message is ${length} bytes, over maxMessageSize (${this.#options.maxMessageSize})`);
+      }
+      const data = ffi.QTS_GetArrayBuffer(this.#ctxPtr, ptr);
+      if (!data) throw new IsolatedMemoryError(this.#options.memoryLimit);
+      try {
+        const heap = new Uint8Array(this.#engine.memory.buffer, data, length);
+        return BjsonReader.decode(heap);
+      } finally {
+        this.#engine.free(data);
+      }
+    } finally {
+      ffi.QTS_FreeValuePointer(this.#ctxPtr, ptr);
+    }
+  }
+
+  #throwIfException(handle: QuickJSHandle): void {
+    const errorPtr = this.#engine.ffi.QTS_ResolveException(this.#ctxPtr, handle.value as Parameters<EngineInstance["ffi"]["QTS_ResolveException"]>[1]);
+    if (!errorPtr) return;
+    handle.dispose();
+    const error = (this.#ctx as unknown as { memory: { heapValueHandle(p: number): QuickJSHandle } }).memory.heapValueHandle(errorPtr);
+    throw this.#guestError(error);
+  }
+
+  /** Turns a thrown guest value (consumed) into the right host error. */
+  #guestError(error: QuickJSHandle): IsolatorError {
+    if (this.#interrupted) {
+      error.dispose();
+      return new IsolatedTimeoutError(this.#timeLimit);
+    }
+    let thrown: unknown;
+    try {
+      thrown = this.#copyOut(error.dup());
+    } catch (copyError) {
+      if (copyError instanceof IsolatedTimeoutError) return copyError;
+      thrown = undefined;
+    }
+    const described = this.#describe(error);
+    if (described[0] === "InternalError" && described[1] === "out of memory") return new IsolatedMemoryError(this.#options.memoryLimit);
+    const [name, message, stack] = described;
+    return new IsolatedError(name, message, stack, thrown);
+  }
+
+  #describe(error: QuickJSHandle): [string, string, string] {
+    try {
+      const result = this.#ctx.callFunction(this.#internals.describeError, this.#ctx.undefined, error);
+      if (result.error) {
+        result.error.dispose();
+        return this.#nearMemoryLimit() ? ["InternalError", "out of memory", ""] : ["Error", "the guest threw a value that could not be described", ""];
+      }
+      const value = this.#readNative(result.value);
+      result.value.dispose();
+      const d = value?.value;
+      if (Array.isArray(d) && d.length === 3 && d.every((x) => typeof x === "string")) return d as [string, string, string];
+      return ["Error", "the guest threw a value that could not be described", ""];
+    } catch (e) {
+      if (e instanceof IsolatedMemoryError || this.#nearMemoryLimit()) return ["InternalError", "out of memory", ""];
+      throw e;
+    } finally {
+      error.dispose();
+    }
+  }
+
+  #nearMemoryLimit(): boolean {
+    const max = Math.max(this.#options.memoryLimit, 16 * 1024 * 1024);
+    return this.#engine.memory.buffer.byteLength >= max - 4 * 1024 * 1024;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Host natives, called by the guest
+
+  #hostCall(nameHandle: QuickJSHandle, argsHandle: QuickJSHandle): QuickJSHandle {
+    const name = this.#ctx.getString(nameHandle);
+    const callback = this.#callbacks.get(name);
+    if (callback === undefined) return this.#throwInGuest(new Error(`no host callback is registered as '${name}'`));
+    const args = this.#copyOut(argsHandle.dup()) as never[];
+    let result: unknown;
+    try {
+      result = callback(...args);
+    } catch (e) {
+      if (e instanceof IsolatedTimeoutError || e instanceof IsolatedRuntimeFaultedError) throw e;
+      return this.#throwInGuest(this.#redact(name, e));
+    }
+    if (result instanceof Promise) {
+      result.catch(() => undefined);
+      return this.#throwInGuest(new Error(`host callback '${name}' is async; call it with IsolatorHost.invokeAsync`));
+    }
+    try {
+      return this.#copyIn(result);
+    } catch (e) {
+      if (e instanceof IsolatedSerializationError) return this.#throwInGuest(new Error(`host callback '${name}' returned ${e.message}`));
+      throw e;
+    }
+  }
+
+  #hostCallAsync(nameHandle: QuickJSHandle, argsHandle: QuickJSHandle, resolveHandle: QuickJSHandle, rejectHandle: QuickJSHandle): void {
+    if (!this.#asyncActive) {
+      this.#throwInGuest(new Error("IsolatorHost.invokeAsync needs an async call: use runtime.invokeAsync or runtime.evaluateAsync"));
+      return;
+    }
+    const name = this.#ctx.getString(nameHandle);
+    const callback = this.#callbacks.get(name);
+    const resolve = resolveHandle.dup();
+    const reject = rejectHandle.dup();
+    const args = this.#copyOut(argsHandle.dup()) as never[];
+    const complete = (fn: QuickJSHandle, value: () => QuickJSHandle) => {
+      this.#pendingOps--;
+      this.#completions.push({
+        settle: () => {
+          const arg = value();
+          const result = this.#ctx.callFunction(fn, this.#ctx.undefined, arg);
+          arg.dispose();
+          resolve.dispose();
+          reject.dispose();
+          if (result.error) throw this.#guestError(result.error);
+          result.value.dispose();
+        },
+      });
+      this.#wake?.();
+    };
+    this.#pendingOps++;
+    Promise.resolve()
+      .then(() => {
+        if (callback === undefined) throw new UnknownCallback(name);
+        return callback(...args);
+      })
+      .then(
+        (value) =>
+          complete(resolve, () => {
+            try {
+              return this.#copyIn(value);
+            } catch (e) {
+              if (!(e instanceof IsolatedSerializationError)) throw e;
+              return this.#guestErrorValue(new Error(`host callback '${name}' returned ${e.message}`));
+            }
+          }),
+        (error: unknown) =>
+          complete(reject, () => this.#guestErrorValue(error instanceof UnknownCallback ? new Error(error.message) : this.#redact(name, error))),
+      );
+  }
+
+  #redact(name: string, error: unknown): Error {
+    const detail = this.#options.exposeHostErrors && error instanceof Error ? `: ${error.message}` : "";
+    return new Error(`host callback '${name}' failed${detail}`);
+  }
+
+  #guestErrorValue(error: Error): QuickJSHandle {
+    const handle = this.#ctx.newError(error.message);
+    return handle;
+  }
+
+  #throwInGuest(error: Error): never {
+    // quickjs-emscripten turns an error thrown from a host function into a guest Error with
+    // this name and message, and nothing else of the host error.
+    const clean = new Error(error.message);
+    clean.stack = "";
+    throw clean;
+  }
+
+  #console(levelHandle: QuickJSHandle, textHandle: QuickJSHandle): void {
+    const sink = this.#options.console;
+    if (sink === "ignore") return;
+    const level = this.#ctx.getString(levelHandle) as ConsoleLevel;
+    let text = this.#ctx.getString(textHandle);
+    const limit = this.#options.maxOutputBytes;
+    if (this.#outputBytes >= limit) return;
+    const bytes = Buffer.byteLength(text);
+    this.#outputBytes += bytes;
+    if (this.#outputBytes > limit) {
+      text = `${Buffer.from(text).subarray(0, Math.max(0, limit - (this.#outputBytes - bytes))).toString()}\n${TRUNCATED}`;
+    }
+    if (sink === "inherit") (console[level] as (t: string) => void)(text);
+    else sink({ level, text });
+  }
+}
+
+class UnknownCallback extends Error {
+  constructor(name: string) {
+    super(`no host callback is registered as '${name}'`);
+  }
+}
+
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function validateOptions(o: Required<Omit<IsolatedRuntimeOptions, "console">> & { console: unknown }): void {
+  for (const key of ["memoryLimit", "timeLimit", "stackLimit", "maxOutputBytes", "maxMessageSize"] as const) {
+    const v = o[key];
+    if (typeof v !== "number" || !(v > 0) || !Number.isFinite(v)) throw new IsolatorError(`option ${key} must be a positive number of ${key === "timeLimit" ? "milliseconds" : "bytes"}`);
+  }
+  if (!(o.console === "inherit" || o.console === "ignore" || typeof o.console === "function")) {
+    throw new IsolatorError('option console must be "inherit", "ignore" or a function');
+  }
+}
