@@ -1,7 +1,10 @@
 import { QuickJSFFI } from "@jitl/quickjs-wasmfile-release-sync/ffi";
 import { QuickJSWASMModule } from "quickjs-emscripten-core";
 import { createTape } from "./codec/tape.js";
+import { createFormatter } from "./guest/format.js";
+import { captureIntrinsics } from "./guest/intrinsics.js";
 import { loadEngine, type SyncModuleFactory } from "./engine/emscripten-sync.js";
+import { SandboxTemplate, type NativeFunctions, type Sandbox } from "./engine/sandbox.js";
 import { IsolatedRuntimeDisposedError } from "./errors.js";
 import { prelude } from "./guest/prelude.js";
 
@@ -14,6 +17,8 @@ export interface EngineInstance {
   module: QuickJSWASMModule;
   ffi: QuickJSFFI;
   memory: WebAssembly.Memory;
+  /** The engine's allocator: 0 when the runtime's memory is full. */
+  malloc(bytes: number): number;
   /** Frees a block the engine's allocator returned (e.g. a copied-out buffer). */
   free(pointer: number): void;
 }
@@ -34,13 +39,20 @@ export class IsolatedRuntimeHost implements Disposable {
   readonly #factory: SyncModuleFactory;
   readonly #runtimes = new Set<Owned>();
   #disposed = false;
-  /** The guest prelude as a script, built once per host. */
-  readonly #preludeSource = `(${prelude.toString()})(globalThis, globalThis.__isolatorNatives, ${createTape.toString()})`;
+  /** Guest sources, built once per host: the prelude runs in every runtime, the rest on first need. */
+  readonly #sources = {
+    prelude: `(${prelude.toString()})(globalThis, globalThis.__isolatorNatives, ${captureIntrinsics.toString()})`,
+    tape: `(${createTape.toString()})`,
+    format: `(${createFormatter.toString()})`,
+  };
+
+  readonly #template: SandboxTemplate;
 
   constructor() {
     const engine = loadEngine();
     this.#wasmModule = engine.wasmModule;
     this.#factory = engine.factory;
+    this.#template = SandboxTemplate.create((limit, onAbort, min) => this.#newInstance(limit, onAbort, min), this.#sources.prelude);
   }
 
   get disposed(): boolean {
@@ -50,8 +62,11 @@ export class IsolatedRuntimeHost implements Disposable {
   /** @internal */
   get [hostInternals]() {
     return {
-      preludeSource: this.#preludeSource,
-      newInstance: (memoryLimit: number, onAbort: (reason: unknown) => void): EngineInstance => this.#newInstance(memoryLimit, onAbort),
+      sources: this.#sources,
+      newSandbox: (memoryLimit: number, onAbort: (reason: unknown) => void, natives: NativeFunctions): Sandbox => {
+        this.#assertAlive();
+        return this.#template.instantiate((limit, abort, min) => this.#newInstance(limit, abort, min), memoryLimit, onAbort, natives);
+      },
       track: (runtime: Owned) => {
         this.#assertAlive();
         this.#runtimes.add(runtime);
@@ -64,11 +79,11 @@ export class IsolatedRuntimeHost implements Disposable {
     if (this.#disposed) throw new IsolatedRuntimeDisposedError("the IsolatedRuntimeHost has been disposed");
   }
 
-  #newInstance(memoryLimit: number, onAbort: (reason: unknown) => void): EngineInstance {
-    this.#assertAlive();
+  #newInstance(memoryLimit: number, onAbort: (reason: unknown) => void, minimumBytes = 0): EngineInstance {
     // A fixed maximum is what makes the limit hard: the engine's own allocator limit is not.
-    const pages = Math.max(ENGINE_BASE_MEMORY, Math.ceil(memoryLimit / PAGE) * PAGE) / PAGE;
-    const memory = new WebAssembly.Memory({ initial: ENGINE_BASE_MEMORY / PAGE, maximum: pages });
+    const initial = Math.max(ENGINE_BASE_MEMORY, minimumBytes);
+    const pages = Math.ceil(Math.max(initial, memoryLimit) / PAGE);
+    const memory = new WebAssembly.Memory({ initial: Math.ceil(initial / PAGE), maximum: pages });
     const quiet = () => undefined;
     const emscripten = this.#factory({
       wasmMemory: memory,
@@ -79,7 +94,7 @@ export class IsolatedRuntimeHost implements Disposable {
     });
     const ffi = new QuickJSFFI(emscripten as ConstructorParameters<typeof QuickJSFFI>[0]);
     const module = new QuickJSWASMModule(emscripten as ConstructorParameters<typeof QuickJSWASMModule>[0], ffi);
-    return { module, ffi, memory, free: (pointer) => emscripten._free(pointer) };
+    return { module, ffi, memory, malloc: (bytes) => emscripten._malloc(bytes), free: (pointer) => emscripten._free(pointer) };
   }
 
   /** Disposes every runtime created on this host, then the host. Never throws. */

@@ -1,6 +1,7 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten-core";
 import { BjsonReader, BjsonWriter, NeedsTape } from "./codec/bjson.js";
 import { createTape } from "./codec/tape.js";
+import { captureIntrinsics } from "./guest/intrinsics.js";
 import {
   IsolatedCaptureError,
   IsolatedError,
@@ -11,7 +12,7 @@ import {
   IsolatedTimeoutError,
   IsolatorError,
 } from "./errors.js";
-import type { GuestInternals, HostNatives } from "./guest/prelude.js";
+import type { GuestInternals } from "./guest/prelude.js";
 import { hostInternals, type EngineInstance, type IsolatedRuntimeHost } from "./host.js";
 import { lambdaSource } from "./lambda.js";
 
@@ -50,11 +51,16 @@ const DEFAULTS = {
 /** JS_EVAL_FLAG_ASYNC: a global script may use top-level await and evaluates to a promise of { value }. */
 const EVAL_FLAG_ASYNC = 1 << 7;
 const TRUNCATED = "[isolator] output truncated: maxOutputBytes reached";
-const hostTape = createTape(globalThis);
+const hostTape = createTape(captureIntrinsics(globalThis), { privateViews: true });
+const NOT_PRIMITIVE = Symbol("not a primitive");
 
 /** The parts of the engine's context API that quickjs-emscripten keeps protected. */
 interface ContextInternals {
   ctx: { value: number };
+}
+
+interface ContextMemory {
+  memory: { heapValueHandle(ptr: number): QuickJSHandle };
 }
 
 type ContextPointer = Parameters<EngineInstance["ffi"]["QTS_bjson_encode"]>[0];
@@ -74,7 +80,10 @@ export class IsolatedRuntime implements Disposable {
   readonly #rt: QuickJSRuntime;
   readonly #ctx: QuickJSContext;
   readonly #ctxPtr: ContextPointer;
+  readonly #sources: { prelude: string; tape: string; format: string };
   readonly #internals: { [K in keyof GuestInternals]: QuickJSHandle };
+  /** The guest half of the tape codec, compiled on first need. */
+  #tape: { toTape: QuickJSHandle; fromTape: QuickJSHandle } | undefined;
   readonly #lambdas = new Map<string, QuickJSHandle>();
   readonly #callbacks = new Map<string, HostCallback>();
   #disposed = false;
@@ -90,16 +99,30 @@ export class IsolatedRuntime implements Disposable {
   #completions: AsyncOp[] = [];
   #pendingOps = 0;
   #wake: (() => void) | undefined;
+  #copyingError = false;
 
   constructor(host: IsolatedRuntimeHost, options: IsolatedRuntimeOptions = {}) {
     this.#host = host;
     this.#options = { ...DEFAULTS, console: "inherit", exposeHostErrors: false, ...withoutUndefined(options) };
     validateOptions(this.#options);
     const internals = host[hostInternals];
-    this.#engine = internals.newInstance(this.#options.memoryLimit, (reason) => {
-      this.#fault ??= reason;
-    });
-    this.#rt = this.#engine.module.newRuntime();
+    this.#sources = internals.sources;
+    const sandbox = internals.newSandbox(
+      this.#options.memoryLimit,
+      (reason) => {
+        this.#fault ??= reason;
+      },
+      {
+        call: (name, ...args) => this.#hostCall(name!, args),
+        callAsync: (name, args, resolve, reject) => this.#hostCallAsync(name!, args!, resolve!, reject!),
+        console: (level, text) => this.#console(level!, text!),
+        load: (name, intrinsics) => this.#compile(this.#ctx.getString(name!) as "format", intrinsics!),
+      },
+    );
+    this.#engine = sandbox.engine;
+    this.#rt = sandbox.rt;
+    this.#ctx = sandbox.ctx;
+    this.#internals = sandbox.internals;
     this.#rt.setMemoryLimit(this.#options.memoryLimit);
     this.#rt.setMaxStackSize(this.#options.stackLimit);
     this.#rt.setInterruptHandler(() => {
@@ -107,34 +130,8 @@ export class IsolatedRuntime implements Disposable {
       this.#interrupted = true;
       return true;
     });
-    this.#ctx = this.#rt.newContext();
     this.#ctxPtr = (this.#ctx as unknown as ContextInternals).ctx.value as unknown as ContextPointer;
-    this.#internals = this.#boot(internals.preludeSource);
     internals.track(this);
-  }
-
-  /** Installs the host natives and runs the prelude; keeps handles to its internal functions. */
-  #boot(preludeSource: string): { [K in keyof GuestInternals]: QuickJSHandle } {
-    const ctx = this.#ctx;
-    const natives = ctx.newObject();
-    const fns: Record<keyof HostNatives, QuickJSHandle> = {
-      call: ctx.newFunction("call", (name, args) => this.#hostCall(name, args)),
-      callAsync: ctx.newFunction("callAsync", (name, args, resolve, reject) => this.#hostCallAsync(name, args, resolve, reject)),
-      console: ctx.newFunction("console", (level, text) => this.#console(level, text)),
-    };
-    for (const [name, fn] of Object.entries(fns)) {
-      ctx.setProp(natives, name, fn);
-      fn.dispose();
-    }
-    ctx.setProp(ctx.global, "__isolatorNatives", natives);
-    natives.dispose();
-    const result = ctx.evalCode(`${preludeSource};`, "isolator:prelude", { type: "global", strict: true });
-    ctx.evalCode("delete globalThis.__isolatorNatives").dispose();
-    const api = ctx.unwrapResult(result);
-    const handles = {} as { [K in keyof GuestInternals]: QuickJSHandle };
-    for (const name of ["toTape", "fromTape", "runTimers", "describeError"] as const) handles[name] = ctx.getProp(api, name);
-    api.dispose();
-    return handles;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -189,15 +186,11 @@ export class IsolatedRuntime implements Disposable {
     this.#disposed = true;
     this.#host[hostInternals].untrack(this);
     this.#wake?.();
-    if (this.#fault !== undefined) return; // the engine's state is unknown: let the GC take the instance
-    try {
-      for (const h of this.#lambdas.values()) h.dispose();
-      for (const h of Object.values(this.#internals)) h.dispose();
-      this.#ctx.dispose();
-      this.#rt.dispose();
-    } catch {
-      // An engine abort while freeing poisons only this instance, which is dropped with it.
-    }
+    // Nothing to free inside the engine: the instance and its memory belong to this runtime
+    // alone and go with it (freeing object by object would only cost time, and after a fault
+    // could abort).
+    this.#lambdas.clear();
+    this.#tape = undefined;
   }
 
   [Symbol.dispose](): void {
@@ -296,6 +289,7 @@ export class IsolatedRuntime implements Disposable {
         const nextTimer = this.#guard(() => this.#runTimers());
         if (nextTimer === 0 || this.#rt.hasPendingJob()) continue; // something ran: look again
         if (this.#completions.length > 0) continue;
+        if (this.#interrupted || performance.now() > this.#deadline) throw new IsolatedTimeoutError(this.#timeLimit);
         if (nextTimer < 0 && this.#pendingOps === 0) {
           throw new IsolatedError("Error", "the guest's promise can never settle: no jobs, timers or host calls are pending", "", undefined);
         }
@@ -388,8 +382,28 @@ export class IsolatedRuntime implements Disposable {
   // ---------------------------------------------------------------------------------------
   // Values across the boundary
 
+  /** Compiles a lazily loaded part of the guest machinery and instantiates it with the captured intrinsics. */
+  #compile(name: "tape" | "format", intrinsics: QuickJSHandle): QuickJSHandle {
+    const factory = this.#ctx.unwrapResult(this.#ctx.evalCode(this.#sources[name], `isolator:${name}`, { type: "global", strict: true }));
+    const result = this.#ctx.callFunction(factory, this.#ctx.undefined, intrinsics);
+    factory.dispose();
+    if (result.error) throw this.#guestError(result.error);
+    return result.value;
+  }
+
+  #guestTape(): { toTape: QuickJSHandle; fromTape: QuickJSHandle } {
+    if (this.#tape === undefined) {
+      const tape = this.#compile("tape", this.#internals.intrinsics);
+      this.#tape = { toTape: this.#ctx.getProp(tape, "toTape"), fromTape: this.#ctx.getProp(tape, "fromTape") };
+      tape.dispose();
+    }
+    return this.#tape;
+  }
+
   /** Host value -> new guest handle. Natively decoded bjson; the tape when the format falls short. */
   #copyIn(value: unknown, path = "$"): QuickJSHandle {
+    const primitive = this.#primitiveIn(value);
+    if (primitive !== undefined) return primitive;
     let bytes: Uint8Array;
     let tape = false;
     try {
@@ -401,36 +415,84 @@ export class IsolatedRuntime implements Disposable {
       bytes = BjsonWriter.encode(t, this.#options.maxMessageSize);
       tape = true;
     }
-    const buffer = this.#ctx.newArrayBuffer(bytes.buffer as ArrayBuffer);
+    const buffer = this.#newArrayBuffer(bytes);
     const decoded = this.#ctx.decodeBinaryJSON(buffer);
     buffer.dispose();
     this.#throwIfException(decoded);
     if (!tape) return decoded;
-    const result = this.#ctx.callFunction(this.#internals.fromTape, this.#ctx.undefined, decoded);
+    const result = this.#ctx.callFunction(this.#guestTape().fromTape, this.#ctx.undefined, decoded);
     decoded.dispose();
     if (result.error) throw this.#guestError(result.error);
     return result.value;
   }
 
-  /** Guest handle -> host value (the handle is consumed). */
+  /** A guest ArrayBuffer holding a copy of `bytes`; the engine's allocator may say no. */
+  #newArrayBuffer(bytes: Uint8Array): QuickJSHandle {
+    const ptr = this.#engine.malloc(bytes.length);
+    if (!ptr) throw new IsolatedMemoryError(this.#options.memoryLimit);
+    new Uint8Array(this.#engine.memory.buffer, ptr, bytes.length).set(bytes); // after malloc: memory may have grown
+    const value = this.#engine.ffi.QTS_NewArrayBuffer(this.#ctxPtr, ptr as never, bytes.length);
+    return (this.#ctx as unknown as ContextMemory).memory.heapValueHandle(value as unknown as number);
+  }
+
+  /** Guest handle -> host value; the handle is consumed. */
   #copyOut(handle: QuickJSHandle): unknown {
     try {
-      const direct = this.#readNative(handle);
-      if (direct !== undefined && !direct.sawUndefinedInArray) return direct.value;
-      const tapeResult = this.#ctx.callFunction(this.#internals.toTape, this.#ctx.undefined, handle);
-      if (tapeResult.error) throw this.#guestError(tapeResult.error);
-      const tape = this.#readNative(tapeResult.value);
-      tapeResult.value.dispose();
-      if (tape === undefined) throw new IsolatedSerializationError("$", "the value could not be encoded");
-      const t = tape.value;
-      if (Array.isArray(t) && t[0] === "!") throw new IsolatedSerializationError(String(t[1]), String(t[2]));
-      try {
-        return hostTape.fromTape(t);
-      } catch (e) {
-        throw new IsolatedSerializationError("$", `malformed value from the guest (${e instanceof Error ? e.message : String(e)})`);
-      }
+      return this.#read(handle);
     } finally {
       handle.dispose();
+    }
+  }
+
+  /** Guest handle -> host value; the handle stays the caller's. */
+  #read(handle: QuickJSHandle): unknown {
+    const primitive = this.#primitiveOut(handle);
+    if (primitive !== NOT_PRIMITIVE) return primitive;
+    const direct = this.#readNative(handle);
+    if (direct !== undefined && !direct.sawUndefinedInArray) return direct.value;
+    const tapeResult = this.#ctx.callFunction(this.#guestTape().toTape, this.#ctx.undefined, handle);
+    if (tapeResult.error) throw this.#guestError(tapeResult.error);
+    const tape = this.#readNative(tapeResult.value);
+    tapeResult.value.dispose();
+    if (tape === undefined) throw new IsolatedSerializationError("$", "the value could not be encoded");
+    const t = tape.value;
+    if (Array.isArray(t) && t[0] === "!") throw new IsolatedSerializationError(String(t[1]), String(t[2]));
+    try {
+      return hostTape.fromTape(t);
+    } catch (e) {
+      throw new IsolatedSerializationError("$", `malformed value from the guest (${e instanceof Error ? e.message : String(e)})`);
+    }
+  }
+
+  /** Numbers, booleans, nullish (and going in, short well-formed strings) skip the encoder. */
+  #primitiveIn(value: unknown): QuickJSHandle | undefined {
+    switch (typeof value) {
+      case "number":
+        return this.#ctx.newNumber(value);
+      case "boolean":
+        return value ? this.#ctx.true : this.#ctx.false;
+      case "undefined":
+        return this.#ctx.undefined;
+      case "string":
+        // The engine's string API is UTF-8 and NUL-terminated: others go through the encoder.
+        return value.length <= 256 && value.isWellFormed() && !value.includes("\0") ? this.#ctx.newString(value) : undefined;
+      default:
+        return value === null ? this.#ctx.null : undefined;
+    }
+  }
+
+  #primitiveOut(handle: QuickJSHandle): unknown {
+    const ffi = this.#engine.ffi;
+    switch (this.#ctx.typeof(handle)) {
+      case "number":
+        return ffi.QTS_GetFloat64(this.#ctxPtr, handle.value);
+      case "boolean":
+        return ffi.QTS_GetFloat64(this.#ctxPtr, handle.value) === 1;
+      case "undefined":
+        return undefined;
+      default:
+        // Strings too: the engine's string API is UTF-8 and NUL-terminated, the encoder is exact.
+        return NOT_PRIMITIVE;
     }
   }
 
@@ -467,7 +529,7 @@ export class IsolatedRuntime implements Disposable {
     const errorPtr = this.#engine.ffi.QTS_ResolveException(this.#ctxPtr, handle.value as Parameters<EngineInstance["ffi"]["QTS_ResolveException"]>[1]);
     if (!errorPtr) return;
     handle.dispose();
-    const error = (this.#ctx as unknown as { memory: { heapValueHandle(p: number): QuickJSHandle } }).memory.heapValueHandle(errorPtr);
+    const error = (this.#ctx as unknown as ContextMemory).memory.heapValueHandle(errorPtr as unknown as number);
     throw this.#guestError(error);
   }
 
@@ -478,11 +540,20 @@ export class IsolatedRuntime implements Disposable {
       return new IsolatedTimeoutError(this.#timeLimit);
     }
     let thrown: unknown;
-    try {
-      thrown = this.#copyOut(error.dup());
-    } catch (copyError) {
-      if (copyError instanceof IsolatedTimeoutError) return copyError;
-      thrown = undefined;
+    // Copying the thrown value may itself throw in the guest (a hostile getter, a broken
+    // built-in): that error is described, never copied, so this cannot recurse.
+    if (!this.#copyingError) {
+      this.#copyingError = true;
+      try {
+        thrown = this.#copyOut(error.dup());
+      } catch (copyError) {
+        if (copyError instanceof IsolatedTimeoutError) {
+          error.dispose();
+          return copyError;
+        }
+      } finally {
+        this.#copyingError = false;
+      }
     }
     const described = this.#describe(error);
     if (described[0] === "InternalError" && described[1] === "out of memory") return new IsolatedMemoryError(this.#options.memoryLimit);
@@ -518,11 +589,11 @@ export class IsolatedRuntime implements Disposable {
   // ---------------------------------------------------------------------------------------
   // Host natives, called by the guest
 
-  #hostCall(nameHandle: QuickJSHandle, argsHandle: QuickJSHandle): QuickJSHandle {
+  #hostCall(nameHandle: QuickJSHandle, argHandles: QuickJSHandle[]): QuickJSHandle {
     const name = this.#ctx.getString(nameHandle);
     const callback = this.#callbacks.get(name);
     if (callback === undefined) return this.#throwInGuest(new Error(`no host callback is registered as '${name}'`));
-    const args = this.#copyOut(argsHandle.dup()) as never[];
+    const args = argHandles.map((h) => this.#read(h)) as never[];
     let result: unknown;
     try {
       result = callback(...args);
@@ -551,7 +622,7 @@ export class IsolatedRuntime implements Disposable {
     const callback = this.#callbacks.get(name);
     const resolve = resolveHandle.dup();
     const reject = rejectHandle.dup();
-    const args = this.#copyOut(argsHandle.dup()) as never[];
+    const args = this.#read(argsHandle) as never[];
     const complete = (fn: QuickJSHandle, value: () => QuickJSHandle) => {
       this.#pendingOps--;
       this.#completions.push({

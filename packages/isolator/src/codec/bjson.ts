@@ -5,7 +5,8 @@
  * The guest half is native C inside the sandbox, so values cross with no JavaScript walk on
  * the slow side: the host writes and reads these bytes with V8, the guest with QuickJS's own
  * reader and writer. Anything the format cannot carry (Map, Set, Error, RegExp, DataView,
- * array holes, ...) makes the writer throw `NeedsTape`; the caller then sends the value in the
+ * array holes, ...), or an object met twice (the engine reads host messages without object
+ * references), makes the writer throw `NeedsTape`; the caller then sends the value in the
  * tagged "tape" form (tape.ts) instead, which is itself plain bjson.
  *
  * The reader treats its input as hostile: every length and index is bounds-checked.
@@ -63,7 +64,7 @@ export class BjsonWriter {
   private pos = 0;
   private atoms = new Map<string, number>();
   private atomList: string[] = [];
-  private objects = new Map<object, number>();
+  private objects = new Set<object>();
   private depth = 0;
 
   /** Encodes `value`; throws NeedsTape, or IsolatedSerializationError for what can never cross. */
@@ -181,15 +182,13 @@ export class BjsonWriter {
     for (const b of bytes) this.buf[this.pos++] = b;
   }
 
-  private ref(o: object): boolean {
-    const idx = this.objects.get(o);
-    if (idx !== undefined) {
-      this.u8(Tag.Reference);
-      this.leb(idx);
-      return true;
-    }
-    this.objects.set(o, this.objects.size);
-    return false;
+  /**
+   * The engine reads host messages without object references (its decoder refuses them), so a
+   * value that holds one object twice (shared or cyclic) crosses as a tape, which keeps both.
+   */
+  private enter(o: object): void {
+    if (this.objects.has(o)) throw new NeedsTape();
+    this.objects.add(o);
   }
 
   private value(v: unknown): void {
@@ -218,25 +217,25 @@ export class BjsonWriter {
     if (Array.isArray(o)) this.array(o);
     else if (ArrayBuffer.isView(o)) this.typedArray(o);
     else if (o instanceof ArrayBuffer) {
-      if (!this.ref(o)) this.arrayBuffer(o);
+      this.enter(o);
+      this.arrayBuffer(o);
     } else if (o instanceof Date) {
-      if (!this.ref(o)) {
-        this.u8(Tag.Date);
-        this.number(o.getTime());
-      }
+      this.enter(o);
+      this.u8(Tag.Date);
+      this.number(o.getTime());
     } else if (o instanceof Number || o instanceof String || o instanceof Boolean || o instanceof BigInt) {
-      if (!this.ref(o)) {
-        this.u8(Tag.ObjectValue);
-        this.value(o.valueOf());
-      }
+      this.enter(o);
+      this.u8(Tag.ObjectValue);
+      this.value(o.valueOf());
     } else if (isPlainData(o)) {
-      if (!this.ref(o)) this.plain(o);
+      this.enter(o);
+      this.plain(o);
     } else throw new NeedsTape();
     this.depth--;
   }
 
   private array(a: unknown[]): void {
-    if (this.ref(a)) return;
+    this.enter(a);
     const n = a.length;
     this.u8(Tag.Array);
     this.leb(n);
@@ -272,7 +271,7 @@ export class BjsonWriter {
   private typedArray(view: ArrayBufferView): void {
     const kind = TYPED_ARRAYS.findIndex((ctor) => ctor !== undefined && view instanceof ctor);
     if (kind < 0) throw new NeedsTape(); // DataView
-    if (this.ref(view)) return;
+    this.enter(view);
     const ta = view as AnyTypedArray;
     this.u8(Tag.TypedArray);
     this.u8(kind);
@@ -280,12 +279,12 @@ export class BjsonWriter {
     const whole = ta.byteOffset === 0 && ta.byteLength === ta.buffer.byteLength;
     if (whole) {
       this.leb(0);
-      if (!this.ref(ta.buffer)) this.arrayBuffer(ta.buffer as ArrayBuffer);
+      this.enter(ta.buffer);
+      this.arrayBuffer(ta.buffer as ArrayBuffer);
     } else {
       // A view onto part of a larger buffer (a pooled Node Buffer, a subarray) carries only
       // the bytes it views: the rest of that host memory never enters the guest.
       this.leb(0);
-      this.objects.set({}, this.objects.size); // the fresh buffer takes an object slot
       this.arrayBuffer(new Uint8Array(ta.buffer, ta.byteOffset, ta.byteLength).slice().buffer);
     }
   }

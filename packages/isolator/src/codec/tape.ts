@@ -4,21 +4,26 @@
  * cannot hold (Map, Set, Error, RegExp, DataView, holes, accessors, proxies, shared references
  * across all of these) cross as a tape, which is itself encoded natively.
  *
- * `createTape` is realm-independent and self-contained: the host calls it with its own global,
- * and the guest prelude ships its source into the sandbox and calls it with the guest's global
- * before any guest code runs, so later tampering with guest built-ins cannot reach it.
+ * `createTape` is realm-independent and self-contained: the host calls it with its own realm's
+ * intrinsics; a runtime compiles its source on first need and calls it with the intrinsics its
+ * prelude captured before any guest code ran, so tampering with guest built-ins cannot reach it.
  *
  * Containers are arrays whose first item is a tag, so data can never pose as a tag:
  *   ["#", id]                 a reference to the id-th container already read (cycles, sharing)
  *   ["o", k, v, ...]          object (own enumerable string keys)
- *   ["a", length, k, v, ...]  array (holes absent, extra properties kept)
+ *   ["a", length, i, v, ...]  array: its index properties (holes absent; like the native
+ *                             format, non-index properties of arrays are not copied)
  *   ["m", k, v, ...] / ["s", v, ...]   Map / Set
  *   ["d", time]  ["r", source, flags, lastIndex]   Date / RegExp
- *   ["e", name, message, stack, hasCause, cause, k, v, ...]   Error and subclasses
- *   ["x", value]              a typed array, ArrayBuffer or boxed primitive, carried natively
+ *   ["e", name, message, stack, hasCause, cause, errors, k, v, ...]   Error and subclasses
+ *                             (errors: AggregateError's list, else undefined)
+ *   ["x", value]              an ArrayBuffer or boxed primitive, carried natively
+ *   ["t", kind, buffer, offset, length]   typed array (kind: index in intrinsics.typedArrays)
  *   ["v", buffer, offset, length]      DataView
  *   ["!", path, reason]       (top level only) the value cannot be copied
  */
+import type { Intrinsics } from "../guest/intrinsics.js";
+
 export interface Tape {
   /** Converts a value; returns ["!", path, reason] when something in it cannot cross. */
   toTape(value: unknown): unknown;
@@ -26,58 +31,27 @@ export interface Tape {
   fromTape(tape: unknown): unknown;
 }
 
-export function createTape(g: typeof globalThis): Tape {
-  const O = g.Object;
-  const keys = O.keys;
-  const defineProperty = O.defineProperty;
-  const getPrototypeOf = O.getPrototypeOf;
-  const isArray = g.Array.isArray;
-  const isView = g.ArrayBuffer.isView;
-  const toStringTag = O.prototype.toString;
-  const call = g.Function.prototype.call;
-  const uncurry =
-    <A extends unknown[], R>(f: (...args: A) => R) =>
-    (self: unknown, ...args: A): R =>
-      call.apply(f, [self, ...args]) as R;
-  const tagOf = uncurry(toStringTag as () => string);
-  const mapForEach = uncurry(g.Map.prototype.forEach as (cb: (v: unknown, k: unknown) => void) => void);
-  const setForEach = uncurry(g.Set.prototype.forEach as (cb: (v: unknown) => void) => void);
-  const mapSet = uncurry(g.Map.prototype.set as (k: unknown, v: unknown) => unknown);
-  const mapGet = uncurry(g.Map.prototype.get as (k: unknown) => unknown);
-  const setAdd = uncurry(g.Set.prototype.add as (v: unknown) => unknown);
-  const getTime = uncurry(g.Date.prototype.getTime);
-  const descriptor = (proto: object, name: string) => O.getOwnPropertyDescriptor(proto, name)!.get as () => unknown;
-  const regexpSource = uncurry(descriptor(g.RegExp.prototype, "source") as () => string);
-  const regexpFlags = uncurry(descriptor(g.RegExp.prototype, "flags") as () => string);
-  const viewBuffer = uncurry(descriptor(g.DataView.prototype, "buffer") as () => ArrayBuffer);
-  const viewOffset = uncurry(descriptor(g.DataView.prototype, "byteOffset") as () => number);
-  const viewLength = uncurry(descriptor(g.DataView.prototype, "byteLength") as () => number);
-  const push = uncurry(g.Array.prototype.push as (v: unknown) => number);
-  const join = uncurry(g.Array.prototype.join as (sep: string) => string);
-  const pop = uncurry(g.Array.prototype.pop as () => unknown);
-  const MapCtor = g.Map;
-  const SetCtor = g.Set;
-  const DateCtor = g.Date;
-  const RegExpCtor = g.RegExp;
-  const DataViewCtor = g.DataView;
-  const ArrayBufferCtor = g.ArrayBuffer;
-  const TypeErrorCtor = g.TypeError;
-  const StringCtor = g.String;
-  const errors: Record<string, ErrorConstructor | undefined> = {
-    Error: g.Error,
-    TypeError: g.TypeError,
-    RangeError: g.RangeError,
-    SyntaxError: g.SyntaxError,
-    ReferenceError: g.ReferenceError,
-    EvalError: g.EvalError,
-    URIError: g.URIError,
-    AggregateError: g.AggregateError as unknown as ErrorConstructor,
-  };
+export interface TapeOptions {
+  /**
+   * A typed array viewing part of a larger buffer carries only the bytes it views (the host's
+   * rule: a pooled Node Buffer must not carry the rest of its pool into the guest).
+   */
+  privateViews?: boolean;
+}
+
+export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
+  const { keys, defineProperty, getPrototypeOf, isArray, isView, tagOf, mapForEach, setForEach, mapSet, mapGet, setAdd, getTime } = I;
+  const { regexpSource, regexpFlags, regexpTest, viewBuffer, viewOffset, viewLength, push, join, pop, quote, errors } = I;
+  const { Map: MapCtor, Set: SetCtor, Date: DateCtor, RegExp: RegExpCtor, DataView: DataViewCtor } = I;
+  const { ArrayBuffer: ArrayBufferCtor, TypeError: TypeErrorCtor, String: StringCtor, typedArrays, bufferSlice } = I;
+  const MAX_DEPTH = 2000;
   const identifier = /^[A-Za-z_$][\w$]*$/;
   const index = /^(0|[1-9]\d*)$/;
-  const quote = g.JSON.stringify;
   const boxed: Record<string, true> = { "[object Number]": true, "[object String]": true, "[object Boolean]": true, "[object BigInt]": true };
-  const typed = (o: object, tag: string) => isView(o) && tag !== "[object DataView]";
+  const typedKind = (o: object): number => {
+    for (let k = 0; k < typedArrays.length; k++) if (typedArrays[k] && o instanceof typedArrays[k]!) return k;
+    return -1;
+  };
   const setProp = (o: Record<string, unknown>, k: string, v: unknown) => {
     if (k === "__proto__") defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
     else o[k] = v;
@@ -97,21 +71,31 @@ export function createTape(g: typeof globalThis): Tape {
       throw new Unclonable(join(path, ""), reason);
     };
     const pushKey = (k: string, inArray: boolean) => {
-      push(path, inArray && index.test(k) ? `[${k}]` : identifier.test(k) ? `.${k}` : `[${quote(k)}]`);
+      push(path, inArray && regexpTest(index, k) ? `[${k}]` : regexpTest(identifier, k) ? `.${k}` : `[${quote(k)}]`);
     };
-    const props = (out: unknown[], o: Record<string, unknown>, skip?: Record<string, true>) => {
+    const props = (out: unknown[], o: Record<string, unknown>, isError = false) => {
       const ks = keys(o);
       const inArray = isArray(o);
       for (let i = 0; i < ks.length; i++) {
         const k = ks[i]!;
-        if (skip?.[k]) continue;
+        if (inArray && !regexpTest(index, k)) continue;
+        if (isError && (k === "name" || k === "message" || k === "stack" || k === "cause" || k === "errors")) continue;
         pushKey(k, inArray);
         push(out, k);
         push(out, walk(o[k]));
         pop(path);
       }
     };
+    let depth = 0;
     function walk(v: unknown): unknown {
+      if (++depth > MAX_DEPTH) fail(`the value nests deeper than ${MAX_DEPTH} levels`);
+      try {
+        return walkValue(v);
+      } finally {
+        depth--;
+      }
+    }
+    function walkValue(v: unknown): unknown {
       const t = typeof v;
       if (t === "function") return fail("functions cannot be copied");
       if (t === "symbol") return fail("symbols cannot be copied");
@@ -153,17 +137,33 @@ export function createTape(g: typeof globalThis): Tape {
       if (tag === "[object RegExp]") return ["r", regexpSource(o), regexpFlags(o), o.lastIndex];
       if (tag === "[object Error]") {
         const hasCause = "cause" in o;
-        const out: unknown[] = ["e", StringCtor(o.name), StringCtor(o.message), StringCtor(o.stack ?? ""), hasCause, undefined];
+        const out: unknown[] = ["e", StringCtor(o.name), StringCtor(o.message), StringCtor(o.stack ?? ""), hasCause, undefined, undefined];
         if (hasCause) {
           push(path, ".cause");
           out[5] = walk(o.cause);
           pop(path);
         }
-        props(out, o, { name: true, message: true, stack: true, cause: true });
+        if (isArray(o.errors)) {
+          push(path, ".errors");
+          out[6] = walk(o.errors);
+          pop(path);
+        }
+        props(out, o, true);
         return out;
       }
       if (tag === "[object DataView]") return ["v", walk(viewBuffer(o)), viewOffset(o), viewLength(o)];
-      if (tag === "[object ArrayBuffer]" || typed(o, tag) || boxed[tag]) return ["x", o];
+      if (isView(o)) {
+        const kind = typedKind(o);
+        if (kind < 0) return fail(`${tag.slice(8, -1)} objects cannot be copied`);
+        const ta = o as unknown as Uint8Array;
+        if (options.privateViews && (ta.byteOffset !== 0 || ta.byteLength !== ta.buffer.byteLength)) {
+          const own = bufferSlice(ta.buffer, ta.byteOffset, ta.byteOffset + ta.byteLength);
+          mapSet(seen, own, seen.size);
+          return ["t", kind, ["x", own], 0, ta.length];
+        }
+        return ["t", kind, walk(ta.buffer), ta.byteOffset, ta.length];
+      }
+      if (tag === "[object ArrayBuffer]" || boxed[tag]) return ["x", o];
       if (tag === "[object Object]" || getPrototypeOf(o) === null || !isBuiltinTag(tag)) {
         const out: unknown[] = ["o"];
         props(out, o);
@@ -262,12 +262,14 @@ export function createTape(g: typeof globalThis): Tape {
         case "e": {
           const name = str(t[1]);
           const Ctor = errors[name] ?? errors.Error!;
-          const e = new Ctor(str(t[2])) as Error & Record<string, unknown>;
+          const e = (name === "AggregateError" ? new (Ctor as unknown as new (errors: unknown[], message: string) => Error)([], str(t[2])) : new Ctor(str(t[2]))) as Error &
+            Record<string, unknown>;
           if (e.name !== name) defineProperty(e, "name", { value: name, writable: true, configurable: true, enumerable: false });
           defineProperty(e, "stack", { value: str(t[3]), writable: true, configurable: true, enumerable: false });
           push(objects, e);
           if (t[4] === true) defineProperty(e, "cause", { value: read(t[5]), writable: true, configurable: true, enumerable: false });
-          props(e, t, 6);
+          if (t[6] !== undefined) defineProperty(e, "errors", { value: read(t[6]), writable: true, configurable: true, enumerable: false });
+          props(e, t, 7);
           return e;
         }
         case "x": {
@@ -275,6 +277,16 @@ export function createTape(g: typeof globalThis): Tape {
           if (typeof x !== "object" || x === null) bad("bad native value");
           push(objects, x);
           return x;
+        }
+        case "t": {
+          const slot = push(objects, undefined) - 1;
+          const Ctor = typeof t[1] === "number" ? typedArrays[t[1]] : undefined;
+          if (!Ctor) bad("unknown typed array kind");
+          const buffer = read(t[2]);
+          if (!(buffer instanceof ArrayBufferCtor)) bad("bad typed array buffer");
+          const ta = new Ctor!(buffer as ArrayBuffer, t[3] as number, t[4] as number);
+          objects[slot] = ta;
+          return ta;
         }
         case "v": {
           const slot = push(objects, undefined) - 1;

@@ -34,6 +34,7 @@ export interface EmscriptenModuleOptions {
 
 /** The emscripten module object, as quickjs-emscripten's FFI and module classes take it. */
 export interface EmscriptenGlue {
+  _malloc(bytes: number): number;
   _free(pointer: number): void;
 }
 

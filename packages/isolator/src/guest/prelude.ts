@@ -1,131 +1,77 @@
 /**
  * The guest prelude: runs inside every new runtime before any guest code. Its source is
- * shipped by `Function.prototype.toString`, so it must stay self-contained.
+ * shipped by `Function.prototype.toString`, so it must stay self-contained, and small: it is
+ * parsed for every runtime. The tape codec and the console formatter are compiled lazily.
  *
- * It takes the host's native functions off the global object, captures the built-ins it
- * relies on, and installs the guest-visible API: `IsolatorHost`, `console` and timers. It
- * returns the internal entry points the host keeps as handles (never reachable by guests).
+ * It takes the host's native functions off the global object, captures the built-ins the
+ * machinery relies on, and installs the guest-visible API: `IsolatorHost`, `console`, timers.
+ * It returns the internal entry points the host keeps as handles (never reachable by guests).
  */
-import type { Tape } from "../codec/tape.js";
+import type { Formatter } from "./format.js";
+import type { Intrinsics, captureIntrinsics } from "./intrinsics.js";
 
 export interface HostNatives {
   /** Calls a sync host callback; the result arrives as a guest value. */
-  call(name: string, args: unknown[]): unknown;
+  call(name: string, ...args: unknown[]): unknown;
   /** Starts an async host callback; the host settles it through `resolve` / `reject`. */
   callAsync(name: string, args: unknown[], resolve: (v: unknown) => void, reject: (e: unknown) => void): void;
   /** Writes one console entry. */
   console(level: string, text: string): void;
+  /** Compiles a lazily loaded part of the machinery ("format"), given the captured intrinsics. */
+  load(name: "format", intrinsics: Intrinsics): Formatter;
 }
 
 export interface GuestInternals {
-  toTape(value: unknown): unknown;
-  fromTape(tape: unknown): unknown;
+  intrinsics: Intrinsics;
   /** Runs every timer due at `now`; returns 0 if any ran, else the next due time, or -1 when none is pending. */
   runTimers(now: number): number;
-  /** Wraps a thrown value so the host can copy it out: [name, message, stack, value]. */
+  /** [name, message, stack] of a thrown value. */
   describeError(e: unknown): [string, string, string];
 }
 
-export function prelude(g: typeof globalThis, natives: HostNatives, createTape: (g: typeof globalThis) => Tape): GuestInternals {
-  const { toTape, fromTape } = createTape(g);
+export function prelude(g: typeof globalThis, natives: HostNatives, capture: typeof captureIntrinsics): GuestInternals {
+  const I = capture(g);
   const O = g.Object;
-  const StringCtor = g.String;
-  const ErrorCtor = g.Error;
-  const MapCtor = g.Map;
+  const { String: StringCtor, tagOf } = I;
   const DateNow = g.Date.now;
-  const isArray = g.Array.isArray;
-  const keys = O.keys;
-  const hostCall = natives.call;
-  const hostCallAsync = natives.callAsync;
-  const hostConsole = natives.console;
+  const MathMax = g.Math.max;
+  const TypeErrorCtor = g.TypeError;
   const PromiseCtor = g.Promise;
   const promiseThen = PromiseCtor.prototype.then;
   const resolved = PromiseCtor.resolve();
   const reflectApply = g.Reflect.apply;
-  const tagOf = (v: unknown) => reflectApply(O.prototype.toString, v, []) as string;
+  const { call: hostCall, callAsync: hostCallAsync, console: hostConsole, load } = natives;
+  let formatter: Formatter | undefined;
+  const formatterOf = () => (formatter ??= load("format", I));
 
-  const define = (name: string, value: unknown) =>
-    O.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
+  const define = (name: string, value: unknown) => O.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
 
-  const host = O.freeze({
-    invoke<T>(name: string, ...args: unknown[]): T {
-      return hostCall(StringCtor(name), args) as T;
-    },
-    invokeAsync<T>(name: string, ...args: unknown[]): Promise<T> {
-      return new PromiseCtor<T>((resolve, reject) => hostCallAsync(StringCtor(name), args, resolve as (v: unknown) => void, reject));
-    },
-  });
-  define("IsolatorHost", host);
+  define(
+    "IsolatorHost",
+    O.freeze({
+      invoke<T>(name: string, ...args: unknown[]): T {
+        I.unshift(args, StringCtor(name)); // no spread: it would use the guest's array iterator
+        return reflectApply(hostCall, undefined, args) as T;
+      },
+      invokeAsync<T>(name: string, ...args: unknown[]): Promise<T> {
+        return new PromiseCtor<T>((resolve, reject) => hostCallAsync(StringCtor(name), args, resolve as (v: unknown) => void, reject));
+      },
+    }),
+  );
 
-  // console: formatted here, as Node's util.format would, then written through the host.
-  function inspect(v: unknown, depth: number, seen: unknown[]): string {
-    switch (typeof v) {
-      case "string":
-        return depth === 0 ? v : g.JSON.stringify(v);
-      case "bigint":
-        return `${v}n`;
-      case "function":
-        return `[Function: ${(v as { name?: string }).name || "(anonymous)"}]`;
-      case "symbol":
-        return v.toString();
-      case "object":
-        break;
-      default:
-        return StringCtor(v);
-    }
-    if (v === null) return "null";
-    if (seen.includes(v)) return "[Circular]";
-    const tag = tagOf(v);
-    if (tag === "[object Error]") return StringCtor((v as Error).stack ? `${StringCtor(v)}\n${(v as Error).stack}` : v);
-    if (tag === "[object Date]") return (v as Date).toISOString?.() ?? "Invalid Date";
-    if (tag === "[object RegExp]") return StringCtor(v);
-    if (depth > 2) return isArray(v) ? "[Array]" : "[Object]";
-    seen = [...seen, v];
-    const item = (x: unknown) => inspect(x, depth + 1, seen);
-    if (isArray(v)) return v.length === 0 ? "[]" : `[ ${v.map(item).join(", ")} ]`;
-    if (tag === "[object Map]") return `Map(${(v as Map<unknown, unknown>).size}) { ${[...(v as Map<unknown, unknown>)].map(([k, x]) => `${item(k)} => ${item(x)}`).join(", ")} }`;
-    if (tag === "[object Set]") return `Set(${(v as Set<unknown>).size}) { ${[...(v as Set<unknown>)].map(item).join(", ")} }`;
-    const ks = keys(v);
-    const name = (O.getPrototypeOf(v) as { constructor?: { name?: string } } | null)?.constructor?.name;
-    const prefix = name && name !== "Object" ? `${name} ` : "";
-    if (ks.length === 0) return `${prefix}{}`;
-    return `${prefix}{ ${ks.map((k) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : g.JSON.stringify(k)}: ${item((v as Record<string, unknown>)[k])}`).join(", ")} }`;
-  }
+  // console: strings are joined here; anything else is formatted as Node's util.format would.
   function format(args: unknown[]): string {
-    let first = args[0];
-    let rest = 1;
-    if (typeof first === "string" && first.includes("%")) {
-      first = first.replace(/%([sdifjoOc%])/g, (m, f: string) => {
-        if (f === "%") return "%";
-        if (rest >= args.length) return m;
-        const a = args[rest++];
-        switch (f) {
-          case "s":
-            return typeof a === "string" ? a : inspect(a, 1, []);
-          case "d":
-          case "i":
-            return typeof a === "bigint" ? `${a}n` : StringCtor(f === "i" ? g.Math.trunc(g.Number(a)) : g.Number(a));
-          case "f":
-            return StringCtor(g.Number(a));
-          case "j":
-            return g.JSON.stringify(a) ?? "undefined";
-          case "c":
-            return "";
-          default:
-            return inspect(a, 1, []);
-        }
-      });
-    }
-    const parts = [inspect(first, 0, [])];
-    for (let i = rest; i < args.length; i++) parts.push(inspect(args[i], 0, []));
-    return args.length === 0 ? "" : parts.join(" ");
+    let plain = true;
+    for (let i = 0; i < args.length; i++) if (typeof args[i] !== "string" || (i === 0 && I.hasText(args[0] as string, "%"))) plain = false;
+    return plain ? I.join(args, " ") : formatterOf().format(args);
   }
-  const counts = new MapCtor<string, number>();
-  const timers = new MapCtor<string, number>();
+  const counts = new I.Map<string, number>();
+  const timers = new I.Map<string, number>();
   const log =
     (level: string) =>
     (...args: unknown[]) =>
       hostConsole(level, format(args));
+  const elapsed = (label: string) => `${label}: ${DateNow() - (I.mapGet(timers, label) as number)}ms`;
   define(
     "console",
     O.freeze({
@@ -134,27 +80,25 @@ export function prelude(g: typeof globalThis, natives: HostNatives, createTape: 
       warn: log("warn"),
       error: log("error"),
       debug: log("debug"),
-      trace: (...args: unknown[]) => hostConsole("error", `Trace: ${format(args)}\n${(new ErrorCtor().stack ?? "").split("\n").slice(1).join("\n")}`),
-      dir: (v: unknown) => hostConsole("log", inspect(v, 1, [])),
+      trace: (...args: unknown[]) => hostConsole("error", `Trace: ${format(args)}\n${I.join((new g.Error().stack ?? "").split("\n").slice(1), "\n")}`),
+      dir: (v: unknown) => hostConsole("log", formatterOf().inspect(v)),
       table: log("log"),
       assert: (ok: unknown, ...args: unknown[]) => {
         if (!ok) hostConsole("error", `Assertion failed${args.length ? `: ${format(args)}` : ""}`);
       },
       count: (label = "default") => {
-        const n = (counts.get(label) ?? 0) + 1;
-        counts.set(label, n);
+        const n = ((I.mapGet(counts, label) as number | undefined) ?? 0) + 1;
+        I.mapSet(counts, label, n);
         hostConsole("log", `${label}: ${n}`);
       },
-      countReset: (label = "default") => void counts.delete(label),
-      time: (label = "default") => void timers.set(label, DateNow()),
-      timeEnd: (label = "default") => {
-        const start = timers.get(label);
-        if (start !== undefined) hostConsole("log", `${label}: ${DateNow() - start}ms`);
-        timers.delete(label);
-      },
+      countReset: (label = "default") => void I.mapDelete(counts, label),
+      time: (label = "default") => void I.mapSet(timers, label, DateNow()),
       timeLog: (label = "default", ...args: unknown[]) => {
-        const start = timers.get(label);
-        if (start !== undefined) hostConsole("log", `${label}: ${DateNow() - start}ms${args.length ? ` ${format(args)}` : ""}`);
+        if (I.mapGet(timers, label) !== undefined) hostConsole("log", `${elapsed(label)}${args.length ? ` ${format(args)}` : ""}`);
+      },
+      timeEnd: (label = "default") => {
+        if (I.mapGet(timers, label) !== undefined) hostConsole("log", elapsed(label));
+        I.mapDelete(timers, label);
       },
     }),
   );
@@ -166,38 +110,46 @@ export function prelude(g: typeof globalThis, natives: HostNatives, createTape: 
     fn: (...a: unknown[]) => void;
     args: unknown[];
   }
-  const pending = new MapCtor<number, Timer>();
+  const pending = new I.Map<number, Timer>();
   let nextId = 1;
   const schedule = (repeat: boolean) =>
     function (fn: unknown, ms?: unknown, ...args: unknown[]): number {
-      if (typeof fn !== "function") throw new g.TypeError("the callback must be a function");
-      const delay = g.Math.max(0, g.Number(ms) || 0);
+      if (typeof fn !== "function") throw new TypeErrorCtor("the callback must be a function");
+      const delay = MathMax(0, I.Number(ms) || 0);
       const id = nextId++;
-      pending.set(id, { due: DateNow() + delay, interval: repeat ? g.Math.max(1, delay) : -1, fn: fn as Timer["fn"], args });
+      I.mapSet(pending, id, { due: DateNow() + delay, interval: repeat ? MathMax(1, delay) : -1, fn: fn as Timer["fn"], args });
       return id;
     };
-  const clear = (id: unknown) => void pending.delete(g.Number(id));
+  const clear = (id: unknown) => void I.mapDelete(pending, I.Number(id));
   define("setTimeout", schedule(false));
   define("setInterval", schedule(true));
   define("clearTimeout", clear);
   define("clearInterval", clear);
   define("queueMicrotask", (fn: unknown) => {
-    if (typeof fn !== "function") throw new g.TypeError("the callback must be a function");
+    if (typeof fn !== "function") throw new TypeErrorCtor("the callback must be a function");
     reflectApply(promiseThen, resolved, [fn]);
   });
 
   function runTimers(now: number): number {
     let next = -1;
-    for (const [id, t] of [...pending]) {
-      if (t.due <= now) {
-        if (t.interval < 0) pending.delete(id);
-        else t.due = now + t.interval;
-        reflectApply(t.fn, undefined, t.args);
-        next = 0;
-      }
+    const due: [number, Timer][] = [];
+    I.mapForEach(pending, (t, id) => {
+      if ((t as Timer).due <= now) I.push(due, [id as number, t as Timer]);
+    });
+    // As in Node: overdue timers fire in due-time order, ties in creation order.
+    I.sort(due, (a: [number, Timer], b: [number, Timer]) => a[1].due - b[1].due || a[0] - b[0]);
+    for (let i = 0; i < due.length; i++) {
+      const [id, t] = due[i]!;
+      if (I.mapGet(pending, id) !== t) continue; // cleared by an earlier timer
+      if (t.interval < 0) I.mapDelete(pending, id);
+      else t.due = now + t.interval;
+      next = 0;
+      reflectApply(t.fn, undefined, t.args);
     }
     if (next === 0) return 0;
-    for (const t of pending.values()) if (next < 0 || t.due < next) next = t.due;
+    I.mapForEach(pending, (t) => {
+      if (next < 0 || (t as Timer).due < next) next = (t as Timer).due;
+    });
     return next;
   }
 
@@ -206,8 +158,8 @@ export function prelude(g: typeof globalThis, natives: HostNatives, createTape: 
       const err = e as Error;
       return [StringCtor(err.name), StringCtor(err.message), StringCtor(err.stack ?? "")];
     }
-    return [typeof e === "object" && e !== null ? "Object" : typeof e, inspect(e, 1, []), ""];
+    return [typeof e === "object" && e !== null ? "Object" : typeof e, formatterOf().inspect(e), ""];
   }
 
-  return { toTape, fromTape, runTimers, describeError };
+  return { intrinsics: I, runTimers, describeError };
 }

@@ -1,0 +1,155 @@
+/**
+ * A booted sandbox: an engine instance with a QuickJS runtime and context that has run the
+ * guest prelude. Parsing the prelude costs more than instantiating the engine, so a host boots
+ * one template sandbox and every runtime starts as a byte copy of the template's linear memory
+ * in its own, fresh instance: the same engine state at the same addresses, with the JavaScript
+ * wrappers of quickjs-emscripten rebuilt around it.
+ */
+import { randomBytes } from "node:crypto";
+import { Lifetime, QuickJSRuntime, type QuickJSContext, type QuickJSHandle } from "quickjs-emscripten-core";
+import { IsolatorError } from "../errors.js";
+import type { GuestInternals } from "../guest/prelude.js";
+import type { EngineInstance } from "../host.js";
+
+/** The host functions a sandbox calls, in the order they are registered (their ids depend on it). */
+export const NATIVE_NAMES = ["call", "callAsync", "console", "load"] as const;
+export type NativeFunctions = Record<(typeof NATIVE_NAMES)[number], (this: QuickJSHandle, ...args: QuickJSHandle[]) => QuickJSHandle | void>;
+export type InternalHandles = { [K in keyof GuestInternals]: QuickJSHandle };
+const INTERNAL_NAMES = ["intrinsics", "runTimers", "describeError"] as const;
+
+export interface Sandbox {
+  engine: EngineInstance;
+  rt: QuickJSRuntime;
+  ctx: QuickJSContext;
+  internals: InternalHandles;
+}
+
+export type NewInstance = (memoryLimit: number, onAbort: (reason: unknown) => void, minimumBytes?: number) => EngineInstance;
+
+/** What quickjs-emscripten keeps internal but a rebuilt wrapper needs. */
+interface ModuleInternals {
+  module: unknown;
+  callbacks: unknown;
+}
+interface RuntimeInternals {
+  hostRefs: { put(fn: unknown): number };
+}
+interface ContextInternals {
+  ctx: { value: number };
+  memory: { heapValueHandle(ptr: number): QuickJSHandle };
+}
+
+/** Boots a sandbox from scratch: natives installed, prelude run, internal entry points kept. */
+export function bootSandbox(newInstance: NewInstance, memoryLimit: number, onAbort: (reason: unknown) => void, prelude: string, natives: NativeFunctions): Sandbox {
+  const engine = newInstance(memoryLimit, onAbort);
+  const rt = engine.module.newRuntime();
+  const ctx = rt.newContext();
+  const holder = ctx.newObject();
+  for (const name of NATIVE_NAMES) {
+    const fn = ctx.newFunction(name, natives[name]);
+    ctx.setProp(holder, name, fn);
+    fn.dispose();
+  }
+  ctx.setProp(ctx.global, "__isolatorNatives", holder);
+  holder.dispose();
+  const result = ctx.evalCode(`${prelude};`, "isolator:prelude", { type: "global", strict: true });
+  ctx.evalCode("delete globalThis.__isolatorNatives").dispose();
+  const api = ctx.unwrapResult(result);
+  const internals = {} as InternalHandles;
+  for (const name of INTERNAL_NAMES) internals[name] = ctx.getProp(api, name);
+  api.dispose();
+  return { engine, rt, ctx, internals };
+}
+
+export class SandboxTemplate {
+  private constructor(
+    private readonly image: Chunk[],
+    private readonly imageEnd: number,
+    private readonly rtPtr: number,
+    private readonly ctxPtr: number,
+    private readonly internalPtrs: Record<keyof GuestInternals, number>,
+    private readonly randomStateOffset: number,
+  ) {}
+
+  /** Boots the template with inert natives and takes its memory image. */
+  static create(newInstance: NewInstance, prelude: string): SandboxTemplate {
+    const inert = () => undefined;
+    const before = BigInt(Date.now()) * 1000n;
+    const sandbox = bootSandbox(newInstance, 64 * 1024 * 1024, inert, prelude, { call: inert, callAsync: inert, console: inert, load: inert });
+    const after = BigInt(Date.now()) * 1000n + 1000n;
+    sandbox.rt.setInterruptHandler(() => false); // installs the engine's interrupt hook in the image
+    const ctxPtr = (sandbox.ctx as unknown as ContextInternals).ctx.value;
+    const rtPtr = (sandbox.rt as unknown as { rt: { value: number } }).rt.value;
+    const memory = new Uint8Array(sandbox.engine.memory.buffer);
+    const image = nonZeroChunks(memory);
+    const imageEnd = image.length ? image[image.length - 1]!.offset + image[image.length - 1]!.bytes.length : 0;
+    const internalPtrs = {} as Record<keyof GuestInternals, number>;
+    for (const name of INTERNAL_NAMES) internalPtrs[name] = sandbox.internals[name].value as unknown as number;
+    return new SandboxTemplate(image, imageEnd, rtPtr, ctxPtr, internalPtrs, findRandomState(memory, ctxPtr, before, after));
+  }
+
+  /** A new sandbox: a fresh instance holding a copy of the template's memory. */
+  instantiate(newInstance: NewInstance, memoryLimit: number, onAbort: (reason: unknown) => void, natives: NativeFunctions): Sandbox {
+    const engine = newInstance(memoryLimit, onAbort, this.imageEnd);
+    const memory = new Uint8Array(engine.memory.buffer);
+    for (const chunk of this.image) memory.set(chunk.bytes, chunk.offset);
+    // Each context seeds Math.random once, at creation: give every copy its own seed.
+    const seed = randomBytes(8);
+    seed[0]! |= 1;
+    memory.set(seed, this.ctxPtr + this.randomStateOffset);
+    const module = engine.module as unknown as ModuleInternals;
+    const rt = new QuickJSRuntime({
+      module: module.module,
+      callbacks: module.callbacks,
+      ffi: engine.ffi,
+      rt: new Lifetime(this.rtPtr),
+    } as unknown as ConstructorParameters<typeof QuickJSRuntime>[0]);
+    for (const name of NATIVE_NAMES) (rt as unknown as RuntimeInternals).hostRefs.put(natives[name]);
+    const ctx = rt.newContext({ contextPointer: this.ctxPtr } as unknown as Parameters<QuickJSRuntime["newContext"]>[0]);
+    const heap = (ctx as unknown as ContextInternals).memory;
+    const internals = {} as InternalHandles;
+    for (const name of INTERNAL_NAMES) internals[name] = heap.heapValueHandle(this.internalPtrs[name]);
+    return { engine, rt, ctx, internals };
+  }
+}
+
+interface Chunk {
+  offset: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * The image as its non-zero stretches: a fresh memory is zeroed, so the engine's 5 MiB stack
+ * (dead frames only, between calls) and the untouched heap need no copying.
+ */
+function nonZeroChunks(memory: Uint8Array): Chunk[] {
+  const BLOCK = 4096;
+  const zeros = Buffer.alloc(BLOCK);
+  const bytes = Buffer.from(memory.buffer, memory.byteOffset, memory.byteLength);
+  const chunks: Chunk[] = [];
+  let start = -1;
+  for (let block = 0; block * BLOCK < memory.length; block++) {
+    const zero = bytes.subarray(block * BLOCK, (block + 1) * BLOCK).equals(zeros);
+    if (!zero && start < 0) start = block * BLOCK;
+    if (zero && start >= 0) {
+      chunks.push({ offset: start, bytes: memory.slice(start, block * BLOCK) });
+      start = -1;
+    }
+  }
+  if (start >= 0) chunks.push({ offset: start, bytes: memory.slice(start) });
+  return chunks;
+}
+
+/**
+ * QuickJS seeds a context's Math.random state from the clock (microseconds) when the context
+ * is created. Find that 8-byte field inside the context struct by its value, so copies can be
+ * reseeded; fail loudly if the engine ever stops matching this.
+ */
+function findRandomState(memory: Uint8Array, ctxPtr: number, from: bigint, to: bigint): number {
+  const view = new DataView(memory.buffer, memory.byteOffset, memory.byteLength);
+  for (let offset = 0; offset < 2048; offset += 8) {
+    const v = view.getBigUint64(ctxPtr + offset, true);
+    if (v >= from && v <= to) return offset;
+  }
+  throw new IsolatorError("isolator: could not locate the engine's Math.random state; the pinned engine changed");
+}
