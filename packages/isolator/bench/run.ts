@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import releaseSync from "@jitl/quickjs-wasmfile-release-sync";
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSContext, type QuickJSSyncVariant } from "quickjs-emscripten-core";
-import { IsolatedRuntime, IsolatedRuntimeHost } from "../src/index.js";
+import { IsolatedRuntime, IsolatedRuntimeHost, IsolatedRuntimePool } from "../src/index.js";
+import { runProgram } from "../src/program/runner.js";
 
 declare const IsolatorHost: { invoke(name: string, ...args: unknown[]): unknown };
 
@@ -86,6 +87,7 @@ using host = new IsolatedRuntimeHost();
 }
 
 // 3. Hello world: new runtime, evaluate console.log, capture, dispose.
+let rawHelloPerSecond = 0;
 {
   const n = 600;
   let t = performance.now();
@@ -108,8 +110,45 @@ using host = new IsolatedRuntimeHost();
     consoleObj.dispose();
     ctx.unwrapResult(ctx.evalCode('console.log("hello world")')).dispose();
     ctx.dispose();
+
+// 8. The pool (2 workers): hello-world programs per second, idle latency, deadline overrun, replacement.
+{
+  let n = 400;
+  let t = performance.now();
+  for (let i = 0; i < n; i++) await runProgram(host, 'console.log("hello world")');
+  const inThread = n / ((performance.now() - t) / 1000);
+  report("hello-world program in-thread (one core)", "runs/s", inThread, rawHelloPerSecond, "reference for the pool");
+
+  await using pool = new IsolatedRuntimePool({ size: 2 });
+  await Promise.all([pool.run("1"), pool.run("1")]); // workers up
+  n = 3000;
+  await Promise.all(Array.from({ length: 500 }, () => pool.run('console.log("hello world")')));
+  t = performance.now();
+  await Promise.all(Array.from({ length: n }, () => pool.run('console.log("hello world")')));
+  const pooled = n / ((performance.now() - t) / 1000);
+  report("hello-world tasks through the pool, 2 workers", "runs/s", pooled, rawHelloPerSecond, ">= 3000 runs/s (in-thread x 1.5)", { inThreadRunsPerSecond: Math.round(inThread) });
+
+  const latency = await sampleAsync(300, async () => void (await pool.run('console.log("hello world")')));
+  report("one task on an idle pool, p50", "ms", median(latency), 1000 / rawHelloPerSecond, "<= 1 ms");
+  report("one task on an idle pool, p99", "ms", pct(latency, 0.99), 1000 / rawHelloPerSecond, "<= 1 ms (p50)");
+
+  const overruns: number[] = [];
+  const replaced: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const timeLimit = 100;
+    const submitted = performance.now();
+    const r = await pool.run("const a = []; a.length = 2 ** 32 - 1; a[5] = 1; a.join(',')", { timeLimit });
+    overruns.push(performance.now() - submitted - r.stats.queuedMs - timeLimit);
+    const after = performance.now();
+    await pool.run("1");
+    replaced.push(performance.now() - after);
+  }
+  report("deadline overrun of a long native op (hard kill), p99", "ms", pct(overruns, 0.99), 0, "<= 50 ms", { median: Number(median(overruns).toFixed(2)) });
+  report("next task right after a kill (worker replacement)", "ms", median(replaced), 1000 / rawHelloPerSecond, "cost of replacing a killed worker");
+}
   }
   const raw = n / ((performance.now() - t) / 1000);
+  rawHelloPerSecond = raw;
   report("hello world runs on one core", "runs/s", ours, raw, ">= 2000 runs/s");
 }
 
@@ -175,3 +214,39 @@ const ctx: QuickJSContext = await rawContext();
   report("guest CPU fib(27)", "ms", ours, raw, "<= 1.05x raw");
 }
 ctx.dispose();
+
+// 8. The pool (2 workers): hello-world programs per second, idle latency, deadline overrun, replacement.
+{
+  let n = 400;
+  let t = performance.now();
+  for (let i = 0; i < n; i++) await runProgram(host, 'console.log("hello world")');
+  const inThread = n / ((performance.now() - t) / 1000);
+  report("hello-world program in-thread (one core)", "runs/s", inThread, rawHelloPerSecond, "reference for the pool");
+
+  await using pool = new IsolatedRuntimePool({ size: 2 });
+  await Promise.all([pool.run("1"), pool.run("1")]); // workers up
+  n = 3000;
+  await Promise.all(Array.from({ length: 500 }, () => pool.run('console.log("hello world")')));
+  t = performance.now();
+  await Promise.all(Array.from({ length: n }, () => pool.run('console.log("hello world")')));
+  const pooled = n / ((performance.now() - t) / 1000);
+  report("hello-world tasks through the pool, 2 workers", "runs/s", pooled, rawHelloPerSecond, ">= 3000 runs/s (in-thread x 1.5)", { inThreadRunsPerSecond: Math.round(inThread) });
+
+  const latency = await sampleAsync(300, async () => void (await pool.run('console.log("hello world")')));
+  report("one task on an idle pool, p50", "ms", median(latency), 1000 / rawHelloPerSecond, "<= 1 ms");
+  report("one task on an idle pool, p99", "ms", pct(latency, 0.99), 1000 / rawHelloPerSecond, "<= 1 ms (p50)");
+
+  const overruns: number[] = [];
+  const replaced: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const timeLimit = 100;
+    const submitted = performance.now();
+    const r = await pool.run("const a = []; a.length = 2 ** 32 - 1; a[5] = 1; a.join(',')", { timeLimit });
+    overruns.push(performance.now() - submitted - r.stats.queuedMs - timeLimit);
+    const after = performance.now();
+    await pool.run("1");
+    replaced.push(performance.now() - after);
+  }
+  report("deadline overrun of a long native op (hard kill), p99", "ms", pct(overruns, 0.99), 0, "<= 50 ms", { median: Number(median(overruns).toFixed(2)) });
+  report("next task right after a kill (worker replacement)", "ms", median(replaced), 1000 / rawHelloPerSecond, "cost of replacing a killed worker");
+}

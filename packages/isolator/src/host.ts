@@ -7,8 +7,12 @@ import { loadEngine, type SyncModuleFactory } from "./engine/emscripten-sync.js"
 import { SandboxTemplate, type NativeFunctions, type Sandbox } from "./engine/sandbox.js";
 import { IsolatedRuntimeDisposedError } from "./errors.js";
 import { prelude } from "./guest/prelude.js";
+import { installProgram } from "./program/environment.js";
 
 const PAGE = 64 * 1024;
+const MAX_SPARE_MEMORIES = 8;
+const MAX_RECYCLED_BYTES = 32 * 1024 * 1024;
+export type SandboxKind = "plain" | "program";
 /** The engine's image needs this much linear memory from the start (its declared minimum). */
 export const ENGINE_BASE_MEMORY = 256 * PAGE;
 
@@ -21,6 +25,11 @@ export interface EngineInstance {
   malloc(bytes: number): number;
   /** Frees a block the engine's allocator returned (e.g. a copied-out buffer). */
   free(pointer: number): void;
+}
+
+/** A runtime's fixed memory maximum: its limit, but never below what the engine needs. */
+function maximumPages(memoryLimit: number, minimumBytes: number): number {
+  return Math.ceil(Math.max(ENGINE_BASE_MEMORY, minimumBytes, memoryLimit) / PAGE);
 }
 
 /** Host internals the runtimes use; not part of the public API. */
@@ -42,17 +51,27 @@ export class IsolatedRuntimeHost implements Disposable {
   /** Guest sources, built once per host: the prelude runs in every runtime, the rest on first need. */
   readonly #sources = {
     prelude: `(${prelude.toString()})(globalThis, globalThis.__isolatorNatives, ${captureIntrinsics.toString()})`,
+    program: `(${installProgram.toString()})(globalThis)`,
     tape: `(${createTape.toString()})`,
     format: `(${createFormatter.toString()})`,
   };
 
-  readonly #template: SandboxTemplate;
+  /** Memory images to start runtimes from: the prelude, and (made on first use) prelude + program environment. */
+  readonly #templates: Partial<Record<SandboxKind, SandboxTemplate>> = {};
+  /** Memories of disposed runtimes, by maximum size in pages, reused after being zeroed. */
+  readonly #spareMemories = new Map<number, WebAssembly.Memory[]>();
+  #spareCount = 0;
 
   constructor() {
     const engine = loadEngine();
     this.#wasmModule = engine.wasmModule;
     this.#factory = engine.factory;
-    this.#template = SandboxTemplate.create((limit, onAbort, min) => this.#newInstance(limit, onAbort, min), this.#sources.prelude);
+    this.#template("plain");
+  }
+
+  #template(kind: SandboxKind): SandboxTemplate {
+    const scripts = kind === "plain" ? [this.#sources.prelude] : [this.#sources.prelude, this.#sources.program];
+    return (this.#templates[kind] ??= SandboxTemplate.create((limit, onAbort, min) => this.#newInstance(limit, onAbort, min), scripts));
   }
 
   get disposed(): boolean {
@@ -63,9 +82,18 @@ export class IsolatedRuntimeHost implements Disposable {
   get [hostInternals]() {
     return {
       sources: this.#sources,
-      newSandbox: (memoryLimit: number, onAbort: (reason: unknown) => void, natives: NativeFunctions): Sandbox => {
+      newSandbox: (kind: SandboxKind, memoryLimit: number, onAbort: (reason: unknown) => void, natives: NativeFunctions): Sandbox => {
         this.#assertAlive();
-        return this.#template.instantiate((limit, abort, min) => this.#newInstance(limit, abort, min), memoryLimit, onAbort, natives);
+        return this.#template(kind).instantiate((limit, abort, min) => this.#newInstance(limit, abort, min), memoryLimit, onAbort, natives);
+      },
+      /** A disposed, healthy runtime's memory: kept for reuse unless it grew large or enough are kept. */
+      recycle: (memory: WebAssembly.Memory, memoryLimit: number) => {
+        if (this.#disposed || this.#spareCount >= MAX_SPARE_MEMORIES || memory.buffer.byteLength > MAX_RECYCLED_BYTES) return;
+        const pages = maximumPages(memoryLimit, 0);
+        const list = this.#spareMemories.get(pages) ?? [];
+        list.push(memory);
+        this.#spareMemories.set(pages, list);
+        this.#spareCount++;
       },
       track: (runtime: Owned) => {
         this.#assertAlive();
@@ -82,14 +110,15 @@ export class IsolatedRuntimeHost implements Disposable {
   #newInstance(memoryLimit: number, onAbort: (reason: unknown) => void, minimumBytes = 0): EngineInstance {
     // A fixed maximum is what makes the limit hard: the engine's own allocator limit is not.
     const initial = Math.max(ENGINE_BASE_MEMORY, minimumBytes);
-    const pages = Math.ceil(Math.max(initial, memoryLimit) / PAGE);
-    const memory = new WebAssembly.Memory({ initial: Math.ceil(initial / PAGE), maximum: pages });
+    const pages = maximumPages(memoryLimit, minimumBytes);
+    const memory = this.#spareMemory(pages, initial) ?? new WebAssembly.Memory({ initial: Math.ceil(initial / PAGE), maximum: pages });
     const quiet = () => undefined;
     const emscripten = this.#factory({
       wasmMemory: memory,
       instantiateWasm: (imports) => new WebAssembly.Instance(this.#wasmModule, imports),
       print: quiet,
       printErr: quiet,
+      thisProgram: "./this.program", // else the glue puts the host's script path in the guest's environment block
       onAbort,
     });
     const ffi = new QuickJSFFI(emscripten as ConstructorParameters<typeof QuickJSFFI>[0]);
@@ -97,11 +126,25 @@ export class IsolatedRuntimeHost implements Disposable {
     return { module, ffi, memory, malloc: (bytes) => emscripten._malloc(bytes), free: (pointer) => emscripten._free(pointer) };
   }
 
+  /**
+   * A spare memory, wiped: every byte the previous runtime could have written is zeroed, so
+   * nothing of it reaches the next one. Cheaper than a new memory, which also costs the GC.
+   */
+  #spareMemory(pages: number, initialBytes: number): WebAssembly.Memory | undefined {
+    const memory = this.#spareMemories.get(pages)?.pop();
+    if (memory === undefined) return undefined;
+    this.#spareCount--;
+    if (memory.buffer.byteLength < initialBytes) return undefined;
+    new Uint8Array(memory.buffer).fill(0);
+    return memory;
+  }
+
   /** Disposes every runtime created on this host, then the host. Never throws. */
   dispose(): void {
     if (this.#disposed) return;
     for (const runtime of [...this.#runtimes]) runtime.dispose();
     this.#disposed = true;
+    this.#spareMemories.clear();
   }
 
   [Symbol.dispose](): void {

@@ -11,3 +11,7 @@ export {
   IsolatedTimeoutError,
   IsolatorError,
 } from "./errors.js";
+export { IsolatedRuntimePool, IsolatedPoolClosedError, IsolatedPoolQueueFullError } from "./pool/pool.js";
+export type { IsolatedRuntimePoolOptions, PoolRunOptions, PoolStats } from "./pool/pool.js";
+export type { RuntimeLimits } from "./pool/messages.js";
+export type { Language, OutputChunk, ProgramOptions, ProgramSource, RunError, RunResult, RunStatus } from "./program/runner.js";

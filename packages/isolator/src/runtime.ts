@@ -13,8 +13,9 @@ import {
   IsolatorError,
 } from "./errors.js";
 import type { GuestInternals } from "./guest/prelude.js";
-import { hostInternals, type EngineInstance, type IsolatedRuntimeHost } from "./host.js";
-import { lambdaSource } from "./lambda.js";
+import { ENGINE_BASE_MEMORY, hostInternals, type EngineInstance, type IsolatedRuntimeHost } from "./host.js";
+import { lambdaSource, type LambdaSource } from "./lambda.js";
+import { asyncCallback, ProgramExit, programSupport, type ModuleResolver, type ProgramMain, type ProgramSupport } from "./program/support.js";
 
 export type ConsoleLevel = "log" | "info" | "warn" | "error" | "debug";
 export interface ConsoleEntry {
@@ -37,6 +38,8 @@ export interface IsolatedRuntimeOptions {
   maxMessageSize?: number;
   /** Show the message of a host callback's error to the guest (never its stack). Default false. */
   exposeHostErrors?: boolean;
+  /** @internal Start with the program environment installed (the program runner's runtimes). */
+  [programSupport]?: boolean;
 }
 
 export type HostCallback = (...args: never[]) => unknown;
@@ -51,6 +54,7 @@ const DEFAULTS = {
 /** JS_EVAL_FLAG_ASYNC: a global script may use top-level await and evaluates to a promise of { value }. */
 const EVAL_FLAG_ASYNC = 1 << 7;
 const TRUNCATED = "[isolator] output truncated: maxOutputBytes reached";
+const MAX_PENDING_CALLS = 1000;
 const hostTape = createTape(captureIntrinsics(globalThis), { privateViews: true });
 const NOT_PRIMITIVE = Symbol("not a primitive");
 
@@ -75,7 +79,7 @@ interface AsyncOp {
  */
 export class IsolatedRuntime implements Disposable {
   readonly #host: IsolatedRuntimeHost;
-  readonly #options: Required<Omit<IsolatedRuntimeOptions, "console">> & { console: NonNullable<IsolatedRuntimeOptions["console"]> };
+  readonly #options: Required<Omit<IsolatedRuntimeOptions, "console" | typeof programSupport>> & { console: NonNullable<IsolatedRuntimeOptions["console"]> };
   readonly #engine: EngineInstance;
   readonly #rt: QuickJSRuntime;
   readonly #ctx: QuickJSContext;
@@ -98,8 +102,14 @@ export class IsolatedRuntime implements Disposable {
   /** Completions of async host callbacks, applied by the event loop of the running async call. */
   #completions: AsyncOp[] = [];
   #pendingOps = 0;
+  /** Bytes of arguments held by pending async host calls. */
+  #pendingBytes = 0;
+  /** Which async call is running: completions of an earlier one are dropped. */
+  #generation = 0;
   #wake: (() => void) | undefined;
   #copyingError = false;
+  /** Set by a program's exit: the running call stops at the engine's next interrupt poll. */
+  #exitCode: number | undefined;
 
   constructor(host: IsolatedRuntimeHost, options: IsolatedRuntimeOptions = {}) {
     this.#host = host;
@@ -108,6 +118,7 @@ export class IsolatedRuntime implements Disposable {
     const internals = host[hostInternals];
     this.#sources = internals.sources;
     const sandbox = internals.newSandbox(
+      options[programSupport] ? "program" : "plain",
       this.#options.memoryLimit,
       (reason) => {
         this.#fault ??= reason;
@@ -116,7 +127,7 @@ export class IsolatedRuntime implements Disposable {
         call: (name, ...args) => this.#hostCall(name!, args),
         callAsync: (name, args, resolve, reject) => this.#hostCallAsync(name!, args!, resolve!, reject!),
         console: (level, text) => this.#console(level!, text!),
-        load: (name, intrinsics) => this.#compile(this.#ctx.getString(name!) as "format", intrinsics!),
+        load: (name, intrinsics) => this.#native(() => this.#compile(this.#ctx.getString(name!) as "format", intrinsics!)),
       },
     );
     this.#engine = sandbox.engine;
@@ -171,6 +182,26 @@ export class IsolatedRuntime implements Disposable {
     return this;
   }
 
+  /** @internal What the program runner (pool workers) needs beyond the public API. */
+  get [programSupport](): ProgramSupport {
+    return {
+      runMain: (main, resolve) => this.#runMain(main, resolve),
+      invokeLambda: (lambda, args) => this.#async(() => this.#call(this.#compiledLambda(lambda), args)),
+      exit: (code) => {
+        if (this.#depth === 0 || this.#exitCode !== undefined) return;
+        this.#exitCode = code;
+        this.#deadline = -Infinity;
+        this.#wake?.();
+      },
+    };
+  }
+
+  /** The limits this runtime enforces, defaults applied. */
+  get limits(): { memoryLimit: number; timeLimit: number; stackLimit: number } {
+    const { memoryLimit, timeLimit, stackLimit } = this.#options;
+    return { memoryLimit, timeLimit, stackLimit };
+  }
+
   /** Bytes of linear memory this runtime's instance holds now. */
   get memoryUsage(): number {
     return this.#engine.memory.buffer.byteLength;
@@ -186,11 +217,12 @@ export class IsolatedRuntime implements Disposable {
     this.#disposed = true;
     this.#host[hostInternals].untrack(this);
     this.#wake?.();
-    // Nothing to free inside the engine: the instance and its memory belong to this runtime
-    // alone and go with it (freeing object by object would only cost time, and after a fault
-    // could abort).
+    // Nothing to free inside the engine: the instance belongs to this runtime alone and goes
+    // with it (freeing object by object would only cost time, and after a fault could abort).
+    // A healthy runtime's memory is handed back to the host, which wipes it before any reuse.
     this.#lambdas.clear();
     this.#tape = undefined;
+    if (this.#fault === undefined && this.#depth === 0) this.#host[hostInternals].recycle(this.#engine.memory, this.#options.memoryLimit);
   }
 
   [Symbol.dispose](): void {
@@ -226,6 +258,7 @@ export class IsolatedRuntime implements Disposable {
     if (this.#depth++ === 0) {
       this.#outputBytes = 0;
       this.#interrupted = false;
+      this.#exitCode = undefined;
       this.#timeLimit = this.#options.timeLimit;
       this.#deadline = performance.now() + this.#options.timeLimit;
     }
@@ -252,15 +285,17 @@ export class IsolatedRuntime implements Disposable {
     }
   }
 
-  #async(start: () => QuickJSHandle, unwrapCompletion = false): Promise<unknown> {
+  #async(start: () => QuickJSHandle, unwrapCompletion = false, untilIdle = false): Promise<unknown> {
     const run = async () => {
       this.#assertUsable();
       const outer = this.#enter();
       this.#asyncActive = true;
+      this.#generation++;
       try {
         const promise = this.#guard(start);
-        const settled = await this.#settle(promise);
+        const settled = await this.#settle(promise, untilIdle);
         return this.#guard(() => {
+          if (untilIdle) return void settled.dispose(); // a program's completion value is not its result
           if (!unwrapCompletion) return this.#copyOut(settled);
           const value = this.#ctx.getProp(settled, "value");
           settled.dispose();
@@ -269,6 +304,9 @@ export class IsolatedRuntime implements Disposable {
       } finally {
         this.#asyncActive = false;
         this.#completions = [];
+        this.#pendingOps = 0;
+        this.#pendingBytes = 0;
+        this.#generation++;
         this.#leave(outer);
       }
     };
@@ -278,19 +316,28 @@ export class IsolatedRuntime implements Disposable {
     return next;
   }
 
-  /** The event loop of an async call: jobs, timers and host callbacks until `promise` settles. */
-  async #settle(promise: QuickJSHandle): Promise<QuickJSHandle> {
+  /**
+   * The event loop of an async call: jobs, timers and host callbacks until `promise` settles
+   * (and, `untilIdle`, as a program runs: until no job, timer or host call is pending either).
+   */
+  async #settle(promise: QuickJSHandle, untilIdle = false): Promise<QuickJSHandle> {
+    let result: QuickJSHandle | undefined;
     try {
       for (;;) {
         this.#guard(() => this.#drain());
-        const state = this.#ctx.getPromiseState(promise);
-        if (state.type === "fulfilled") return state.notAPromise ? promise.dup() : state.value;
-        if (state.type === "rejected") throw this.#guard(() => this.#guestError(state.error));
+        if (result === undefined) {
+          const state = this.#ctx.getPromiseState(promise);
+          if (state.type === "fulfilled") {
+            result = state.notAPromise ? promise.dup() : state.value;
+            if (!untilIdle) return result;
+          } else if (state.type === "rejected") throw this.#guard(() => this.#guestError(state.error));
+        }
         const nextTimer = this.#guard(() => this.#runTimers());
         if (nextTimer === 0 || this.#rt.hasPendingJob()) continue; // something ran: look again
         if (this.#completions.length > 0) continue;
-        if (this.#interrupted || performance.now() > this.#deadline) throw new IsolatedTimeoutError(this.#timeLimit);
+        if (this.#interrupted || performance.now() > this.#deadline) throw this.#interruption();
         if (nextTimer < 0 && this.#pendingOps === 0) {
+          if (result !== undefined) return result;
           throw new IsolatedError("Error", "the guest's promise can never settle: no jobs, timers or host calls are pending", "", undefined);
         }
         const wait = Math.max(0, Math.min(nextTimer < 0 ? Infinity : nextTimer - Date.now(), this.#deadline - performance.now()));
@@ -303,11 +350,19 @@ export class IsolatedRuntime implements Disposable {
         });
         this.#wake = undefined;
         this.#assertUsable();
-        if (performance.now() > this.#deadline) throw new IsolatedTimeoutError(this.#timeLimit);
+        if (performance.now() > this.#deadline) throw this.#interruption();
       }
+    } catch (e) {
+      result?.dispose();
+      throw e;
     } finally {
       promise.dispose();
     }
+  }
+
+  /** Why the running call was interrupted: its deadline, or a program's exit. */
+  #interruption(): IsolatorError {
+    return this.#exitCode === undefined ? new IsolatedTimeoutError(this.#timeLimit) : new ProgramExit(this.#exitCode);
   }
 
   /** Runs queued host-callback completions and promise jobs. */
@@ -334,9 +389,53 @@ export class IsolatedRuntime implements Disposable {
     return next;
   }
 
+  /** Runs a program's entry (script or module) until it and everything it scheduled are done. */
+  async #runMain(main: ProgramMain, resolve?: ModuleResolver): Promise<number | undefined> {
+    if (resolve) {
+      // The engine drops a normalizer's error, so a missing module is named here and reported by the loader.
+      const sources = new Map<string, string | Error>();
+      this.#rt.setModuleLoader(
+        (name) => {
+          const source = sources.get(name);
+          return typeof source === "string" ? source : { error: source ?? new Error(`cannot find module '${name}'`) };
+        },
+        (referrer, specifier) => {
+          const found = resolve(specifier, referrer);
+          if (found !== undefined) {
+            sources.set(found.filename, found.source);
+            return found.filename;
+          }
+          const missing = `missing:${specifier}`;
+          sources.set(missing, new Error(`cannot find module '${specifier}' imported from ${referrer}`));
+          return missing;
+        },
+      );
+    }
+    try {
+      await this.#async(
+        () => {
+          const result = this.#ctx.evalCode(main.source, main.filename, main.module ? { type: "module", strict: true } : EVAL_FLAG_ASYNC);
+          if (result.error) throw this.#guestError(result.error);
+          return result.value;
+        },
+        false,
+        true,
+      ).then(() => undefined);
+      return undefined;
+    } catch (e) {
+      if (e instanceof ProgramExit) return e.code;
+      throw e;
+    } finally {
+      if (resolve) this.#rt.removeModuleLoader();
+    }
+  }
+
   #lambda(fn: (...args: never[]) => unknown): QuickJSHandle {
+    return this.#compiledLambda(lambdaSource(fn));
+  }
+
+  #compiledLambda({ expression, freeIdentifiers }: LambdaSource): QuickJSHandle {
     this.#assertUsable();
-    const { expression, freeIdentifiers } = lambdaSource(fn);
     let handle = this.#lambdas.get(expression);
     if (handle === undefined) {
       const missing = this.#missingGlobals(freeIdentifiers);
@@ -444,21 +543,21 @@ export class IsolatedRuntime implements Disposable {
     }
   }
 
-  /** Guest handle -> host value; the handle stays the caller's. */
-  #read(handle: QuickJSHandle): unknown {
+  /** Guest handle -> host value; the handle stays the caller's. `budget` spans several reads. */
+  #read(handle: QuickJSHandle, budget = { left: this.#options.maxMessageSize }): unknown {
     const primitive = this.#primitiveOut(handle);
     if (primitive !== NOT_PRIMITIVE) return primitive;
-    const direct = this.#readNative(handle);
+    const direct = this.#readNative(handle, budget);
     if (direct !== undefined && !direct.sawUndefinedInArray) return direct.value;
     const tapeResult = this.#ctx.callFunction(this.#guestTape().toTape, this.#ctx.undefined, handle);
     if (tapeResult.error) throw this.#guestError(tapeResult.error);
-    const tape = this.#readNative(tapeResult.value);
+    const tape = this.#readNative(tapeResult.value, budget);
     tapeResult.value.dispose();
     if (tape === undefined) throw new IsolatedSerializationError("$", "the value could not be encoded");
     const t = tape.value;
     if (Array.isArray(t) && t[0] === "!") throw new IsolatedSerializationError(String(t[1]), String(t[2]));
     try {
-      return hostTape.fromTape(t);
+      return hostTape.fromTape(t, tape.bytes);
     } catch (e) {
       throw new IsolatedSerializationError("$", `malformed value from the guest (${e instanceof Error ? e.message : String(e)})`);
     }
@@ -497,21 +596,22 @@ export class IsolatedRuntime implements Disposable {
   }
 
   /** The engine's native encoder; undefined when the value needs the tape. */
-  #readNative(handle: QuickJSHandle): ReturnType<typeof BjsonReader.decode> | undefined {
+  #readNative(handle: QuickJSHandle, budget = { left: this.#options.maxMessageSize }): ReturnType<typeof BjsonReader.decode> | undefined {
     const { ffi } = this.#engine;
     const ptr = ffi.QTS_bjson_encode(this.#ctxPtr, handle.value);
     const errorPtr = ffi.QTS_ResolveException(this.#ctxPtr, ptr);
     if (errorPtr) {
       ffi.QTS_FreeValuePointer(this.#ctxPtr, ptr);
       ffi.QTS_FreeValuePointer(this.#ctxPtr, errorPtr);
-      if (this.#interrupted) throw new IsolatedTimeoutError(this.#timeLimit);
+      if (this.#interrupted) throw this.#interruption();
       return undefined;
     }
     try {
       const length = ffi.QTS_GetArrayBufferLength(this.#ctxPtr, ptr);
-      if (length > this.#options.maxMessageSize) {
-        throw new IsolatedSerializationError("$", `the message is ${length} bytes, over maxMessageSize (${this.#options.maxMessageSize})`);
+      if (length > budget.left) {
+        throw new IsolatedSerializationError("$", `the message is ${length} bytes, over what maxMessageSize (${this.#options.maxMessageSize}) leaves`);
       }
+      budget.left -= length;
       const data = ffi.QTS_GetArrayBuffer(this.#ctxPtr, ptr);
       if (!data) throw new IsolatedMemoryError(this.#options.memoryLimit);
       try {
@@ -535,9 +635,9 @@ export class IsolatedRuntime implements Disposable {
 
   /** Turns a thrown guest value (consumed) into the right host error. */
   #guestError(error: QuickJSHandle): IsolatorError {
-    if (this.#interrupted) {
+    if (this.#interrupted || this.#exitCode !== undefined) {
       error.dispose();
-      return new IsolatedTimeoutError(this.#timeLimit);
+      return this.#interruption();
     }
     let thrown: unknown;
     // Copying the thrown value may itself throw in the guest (a hostile getter, a broken
@@ -556,7 +656,8 @@ export class IsolatedRuntime implements Disposable {
       }
     }
     const described = this.#describe(error);
-    if (described[0] === "InternalError" && described[1] === "out of memory") return new IsolatedMemoryError(this.#options.memoryLimit);
+    const outOfMemory = (described[0] === "InternalError" && described[1] === "out of memory") || (thrown === null && this.#nearMemoryLimit());
+    if (outOfMemory) return new IsolatedMemoryError(this.#options.memoryLimit); // (the engine throws null when it cannot even build the error)
     const [name, message, stack] = described;
     return new IsolatedError(name, message, stack, thrown);
   }
@@ -581,82 +682,124 @@ export class IsolatedRuntime implements Disposable {
     }
   }
 
+  /** Whether the memory has grown close to its cap: a failure then is most likely out-of-memory. */
   #nearMemoryLimit(): boolean {
-    const max = Math.max(this.#options.memoryLimit, 16 * 1024 * 1024);
-    return this.#engine.memory.buffer.byteLength >= max - 4 * 1024 * 1024;
+    const max = Math.max(this.#options.memoryLimit, ENGINE_BASE_MEMORY);
+    return this.#engine.memory.buffer.byteLength >= max * 0.9;
   }
 
   // ---------------------------------------------------------------------------------------
   // Host natives, called by the guest
 
-  #hostCall(nameHandle: QuickJSHandle, argHandles: QuickJSHandle[]): QuickJSHandle {
-    const name = this.#ctx.getString(nameHandle);
-    const callback = this.#callbacks.get(name);
-    if (callback === undefined) return this.#throwInGuest(new Error(`no host callback is registered as '${name}'`));
-    const args = argHandles.map((h) => this.#read(h)) as never[];
-    let result: unknown;
-    try {
-      result = callback(...args);
-    } catch (e) {
-      if (e instanceof IsolatedTimeoutError || e instanceof IsolatedRuntimeFaultedError) throw e;
-      return this.#throwInGuest(this.#redact(name, e));
-    }
-    if (result instanceof Promise) {
-      result.catch(() => undefined);
-      return this.#throwInGuest(new Error(`host callback '${name}' is async; call it with IsolatorHost.invokeAsync`));
+  /**
+   * Every native the guest calls runs through here. Past the deadline it refuses at once, so a
+   * guest loop of costly native calls cannot outrun the engine's coarse interrupt polling. A
+   * GuestFacingError becomes a guest exception; our own limit errors reach the guest as
+   * exceptions too (the interrupt then ends the call); anything else that escapes is an engine
+   * fault, and the runtime is marked faulted.
+   */
+  #native<T>(body: () => T): T {
+    if (performance.now() > this.#deadline) {
+      this.#interrupted = true;
+      throw new GuestFacingError("interrupted");
     }
     try {
-      return this.#copyIn(result);
+      return body();
     } catch (e) {
-      if (e instanceof IsolatedSerializationError) return this.#throwInGuest(new Error(`host callback '${name}' returned ${e.message}`));
+      if (e instanceof GuestFacingError) throw e;
+      if (e instanceof IsolatorError) throw new GuestFacingError(e.message);
+      this.#fault ??= e;
       throw e;
     }
   }
 
-  #hostCallAsync(nameHandle: QuickJSHandle, argsHandle: QuickJSHandle, resolveHandle: QuickJSHandle, rejectHandle: QuickJSHandle): void {
-    if (!this.#asyncActive) {
-      this.#throwInGuest(new Error("IsolatorHost.invokeAsync needs an async call: use runtime.invokeAsync or runtime.evaluateAsync"));
-      return;
+  #callbackName(nameHandle: QuickJSHandle): string {
+    return this.#ctx.getString(nameHandle); // the guest caps names at 256 characters
+  }
+
+  #hostCall(nameHandle: QuickJSHandle, argHandles: QuickJSHandle[]): QuickJSHandle {
+    return this.#native(() => {
+      const name = this.#callbackName(nameHandle);
+      const callback = this.#callbacks.get(name);
+      if (callback === undefined) throw new GuestFacingError(`no host callback is registered as '${name}'`);
+      // One budget for all the arguments: a value passed many times is copied many times.
+      const budget = { left: this.#options.maxMessageSize };
+      const args = argHandles.map((h) => this.#read(h, budget)) as never[];
+      let result: unknown;
+      try {
+        result = callback(...args);
+      } catch (e) {
+        throw new GuestFacingError(this.#redact(name, e).message);
+      }
+      if (result instanceof Promise) {
+        result.catch(() => undefined);
+        throw new GuestFacingError(`host callback '${name}' is async; call it with IsolatorHost.invokeAsync`);
+      }
+      return this.#callbackResult(name, result);
+    });
+  }
+
+  /** A callback's result, copied in; whatever goes wrong reading it is redacted like a throw. */
+  #callbackResult(name: string, result: unknown): QuickJSHandle {
+    try {
+      return this.#copyIn(result);
+    } catch (e) {
+      if (e instanceof IsolatedSerializationError) throw new GuestFacingError(`host callback '${name}' returned ${e.message}`);
+      if (e instanceof IsolatorError && !(e instanceof IsolatedSerializationError)) throw e;
+      throw new GuestFacingError(this.#redact(name, e).message);
     }
-    const name = this.#ctx.getString(nameHandle);
-    const callback = this.#callbacks.get(name);
-    const resolve = resolveHandle.dup();
-    const reject = rejectHandle.dup();
-    const args = this.#read(argsHandle) as never[];
-    const complete = (fn: QuickJSHandle, value: () => QuickJSHandle) => {
-      this.#pendingOps--;
-      this.#completions.push({
-        settle: () => {
-          const arg = value();
-          const result = this.#ctx.callFunction(fn, this.#ctx.undefined, arg);
-          arg.dispose();
-          resolve.dispose();
-          reject.dispose();
-          if (result.error) throw this.#guestError(result.error);
-          result.value.dispose();
-        },
-      });
-      this.#wake?.();
-    };
-    this.#pendingOps++;
-    Promise.resolve()
-      .then(() => {
-        if (callback === undefined) throw new UnknownCallback(name);
-        return callback(...args);
-      })
-      .then(
-        (value) =>
-          complete(resolve, () => {
-            try {
-              return this.#copyIn(value);
-            } catch (e) {
-              if (!(e instanceof IsolatedSerializationError)) throw e;
-              return this.#guestErrorValue(new Error(`host callback '${name}' returned ${e.message}`));
-            }
-          }),
-        (error: unknown) =>
-          complete(reject, () => this.#guestErrorValue(error instanceof UnknownCallback ? new Error(error.message) : this.#redact(name, error))),
-      );
+  }
+
+  #hostCallAsync(nameHandle: QuickJSHandle, argsHandle: QuickJSHandle, resolveHandle: QuickJSHandle, rejectHandle: QuickJSHandle): void {
+    this.#native(() => {
+      if (!this.#asyncActive) throw new GuestFacingError("IsolatorHost.invokeAsync needs an async call: use runtime.invokeAsync or runtime.evaluateAsync");
+      const name = this.#callbackName(nameHandle);
+      const registered = this.#callbacks.get(name);
+      if (registered === undefined) throw new GuestFacingError(`no host callback is registered as '${name}'`);
+      if (this.#pendingOps >= MAX_PENDING_CALLS) throw new GuestFacingError(`more than ${MAX_PENDING_CALLS} host calls are pending`);
+      const callback = (registered as { [asyncCallback]?: HostCallback })[asyncCallback] ?? registered;
+      // Arguments held by pending calls share one budget, so pending calls cannot pile up copies.
+      const budget = { left: this.#options.maxMessageSize - this.#pendingBytes };
+      const args = this.#read(argsHandle, budget) as never[];
+      const held = this.#options.maxMessageSize - this.#pendingBytes - budget.left;
+      const generation = this.#generation;
+      const resolve = resolveHandle.dup();
+      const reject = rejectHandle.dup();
+      this.#pendingOps++;
+      this.#pendingBytes += held;
+      /** Queues the settlement for the running call's event loop; `settlement` runs in the guest then. */
+      const complete = (settlement: () => [QuickJSHandle, QuickJSHandle]) => {
+        if (generation !== this.#generation || this.#disposed) return; // its call already ended
+        this.#pendingOps--;
+        this.#pendingBytes -= held;
+        this.#completions.push({
+          settle: () => {
+            const [fn, arg] = settlement();
+            const result = this.#ctx.callFunction(fn, this.#ctx.undefined, arg);
+            arg.dispose();
+            resolve.dispose();
+            reject.dispose();
+            if (result.error) throw this.#guestError(result.error);
+            result.value.dispose();
+          },
+        });
+        this.#wake?.();
+      };
+      Promise.resolve()
+        .then(() => callback(...args))
+        .then(
+          (value) =>
+            complete(() => {
+              try {
+                return [resolve, this.#callbackResult(name, value)];
+              } catch (e) {
+                if (!(e instanceof GuestFacingError)) throw e;
+                return [reject, this.#ctx.newError(e.message)];
+              }
+            }),
+          (error: unknown) => complete(() => [reject, this.#ctx.newError(this.#redact(name, error).message)]),
+        );
+    });
   }
 
   #redact(name: string, error: unknown): Error {
@@ -664,26 +807,16 @@ export class IsolatedRuntime implements Disposable {
     return new Error(`host callback '${name}' failed${detail}`);
   }
 
-  #guestErrorValue(error: Error): QuickJSHandle {
-    const handle = this.#ctx.newError(error.message);
-    return handle;
-  }
-
-  #throwInGuest(error: Error): never {
-    // quickjs-emscripten turns an error thrown from a host function into a guest Error with
-    // this name and message, and nothing else of the host error.
-    const clean = new Error(error.message);
-    clean.stack = "";
-    throw clean;
-  }
-
   #console(levelHandle: QuickJSHandle, textHandle: QuickJSHandle): void {
+    this.#native(() => this.#write(levelHandle, textHandle));
+  }
+
+  #write(levelHandle: QuickJSHandle, textHandle: QuickJSHandle): void {
     const sink = this.#options.console;
-    if (sink === "ignore") return;
+    const limit = this.#options.maxOutputBytes;
+    if (sink === "ignore" || this.#outputBytes >= limit) return; // before reading the text: it may be huge
     const level = this.#ctx.getString(levelHandle) as ConsoleLevel;
     let text = this.#ctx.getString(textHandle);
-    const limit = this.#options.maxOutputBytes;
-    if (this.#outputBytes >= limit) return;
     const bytes = Buffer.byteLength(text);
     this.#outputBytes += bytes;
     if (this.#outputBytes > limit) {
@@ -694,9 +827,12 @@ export class IsolatedRuntime implements Disposable {
   }
 }
 
-class UnknownCallback extends Error {
-  constructor(name: string) {
-    super(`no host callback is registered as '${name}'`);
+/** An error meant for the guest: quickjs-emscripten turns it into a guest Error with this message only. */
+class GuestFacingError extends Error {
+  override name = "Error";
+  constructor(message: string) {
+    super(message);
+    this.stack = "";
   }
 }
 
@@ -704,7 +840,7 @@ function withoutUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function validateOptions(o: Required<Omit<IsolatedRuntimeOptions, "console">> & { console: unknown }): void {
+function validateOptions(o: Required<Omit<IsolatedRuntimeOptions, "console" | typeof programSupport>> & { console: unknown }): void {
   for (const key of ["memoryLimit", "timeLimit", "stackLimit", "maxOutputBytes", "maxMessageSize"] as const) {
     const v = o[key];
     if (typeof v !== "number" || !(v > 0) || !Number.isFinite(v)) throw new IsolatorError(`option ${key} must be a positive number of ${key === "timeLimit" ? "milliseconds" : "bytes"}`);

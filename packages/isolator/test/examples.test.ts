@@ -13,7 +13,7 @@ function run(example: string): string {
   return execFileSync(process.execPath, [`${root}packages/isolator/dist-examples/${example}.js`], { encoding: "utf8" });
 }
 
-for (const example of ["hello", "environment"]) {
+for (const example of ["hello", "environment", "pool"]) {
   test(`README shows examples/${example}.ts verbatim`, () => {
     const source = readFileSync(`${root}packages/isolator/examples/${example}.ts`, "utf8").trim();
     assert.ok(readme.includes(source), `README.md must contain examples/${example}.ts exactly`);
@@ -32,4 +32,8 @@ test("environment example: a typed record comes back from the guest", () => {
   assert.match(out, /canSeeHost: false/);
   assert.match(out, /startedAt: \d{4}-\d\d-\d\dT/);
   assert.match(out, /primes: Set\(3\) \{ 2, 3, 5 \}/);
+});
+
+test("pool example: a TypeScript program with stdin runs on a worker", () => {
+  assert.equal(run("pool").trim(), 'succeeded 0 "Hello, Ada!\\n"');
 });

@@ -305,6 +305,8 @@ function isPlainData(o: object): boolean {
 
 export interface ReadResult {
   value: unknown;
+  /** The message's size: an upper bound on the containers any faithful reading of it builds. */
+  bytes: number;
   /** An array held `undefined`, which may have been a hole the writer could not keep. */
   sawUndefinedInArray: boolean;
 }
@@ -334,7 +336,7 @@ export class BjsonReader {
       for (let i = 0; i < atomCount; i++) r.atoms.push(r.str());
       const value = r.value();
       if (r.pos !== bytes.length) throw new Malformed("trailing bytes");
-      return { value, sawUndefinedInArray: r.sawUndefinedInArray };
+      return { value, bytes: bytes.length, sawUndefinedInArray: r.sawUndefinedInArray };
     } catch (e) {
       if (e instanceof IsolatedSerializationError) throw e;
       const reason = e instanceof Malformed ? e.message : String(e);
@@ -502,26 +504,25 @@ export class BjsonReader {
     const length = this.leb();
     const max = this.leb();
     this.need(length);
-    let b: ArrayBuffer;
-    if (max === NOT_RESIZABLE) b = new ArrayBuffer(length);
-    else {
-      if (max < length) throw new Malformed("bad resizable buffer");
-      b = new (ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer)(length, { maxByteLength: max });
-    }
+    if (max !== NOT_RESIZABLE && max < length) throw new Malformed("bad resizable buffer");
+    // A resizable buffer arrives fixed-length: honouring a guest-chosen maxByteLength would let a
+    // small message reserve gigabytes of the host's address space.
+    const b = new ArrayBuffer(length);
     new Uint8Array(b).set(this.buf.subarray(this.pos, this.pos + length));
     this.pos += length;
     this.objects[slot] = b;
     return b;
   }
 
+  /** Two's complement, little-endian; parsed as one hex string (linear, where shifting byte by byte is quadratic). */
   private bigint(): bigint {
     const len = this.leb();
     this.need(len);
     if (len === 0) return 0n;
-    let v = 0n;
-    for (let i = len - 1; i >= 0; i--) v = (v << 8n) | BigInt(this.buf[this.pos + i]!);
+    const bytes = Buffer.from(this.buf.subarray(this.pos, this.pos + len)).reverse();
     this.pos += len;
-    if (this.buf[this.pos - 1]! & 0x80) v -= 1n << BigInt(len * 8);
+    let v = BigInt(`0x${bytes.toString("hex")}`);
+    if (bytes[0]! & 0x80) v -= 1n << BigInt(len * 8);
     return v;
   }
 }

@@ -27,8 +27,8 @@ import type { Intrinsics } from "../guest/intrinsics.js";
 export interface Tape {
   /** Converts a value; returns ["!", path, reason] when something in it cannot cross. */
   toTape(value: unknown): unknown;
-  /** Rebuilds a value; throws TypeError on a malformed tape. */
-  fromTape(tape: unknown): unknown;
+  /** Rebuilds a value; throws TypeError on a malformed tape or one of more than `maxNodes` containers. */
+  fromTape(tape: unknown, maxNodes?: number): unknown;
 }
 
 export interface TapeOptions {
@@ -56,6 +56,11 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
     if (k === "__proto__") defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
     else o[k] = v;
   };
+  /** Appends as an own property: setters a guest put on Array.prototype never see the tape. */
+  const append = (out: unknown[], v: unknown) => {
+    defineProperty(out, out.length, { value: v, writable: true, enumerable: true, configurable: true });
+  };
+  const hasOwn = (o: object, k: string) => I.hasOwn(o, k);
 
   class Unclonable {
     constructor(
@@ -71,7 +76,7 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
       throw new Unclonable(join(path, ""), reason);
     };
     const pushKey = (k: string, inArray: boolean) => {
-      push(path, inArray && regexpTest(index, k) ? `[${k}]` : regexpTest(identifier, k) ? `.${k}` : `[${quote(k)}]`);
+      append(path, inArray && regexpTest(index, k) ? `[${k}]` : regexpTest(identifier, k) ? `.${k}` : `[${quote(k)}]`);
     };
     const props = (out: unknown[], o: Record<string, unknown>, isError = false) => {
       const ks = keys(o);
@@ -81,8 +86,8 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
         if (inArray && !regexpTest(index, k)) continue;
         if (isError && (k === "name" || k === "message" || k === "stack" || k === "cause" || k === "errors")) continue;
         pushKey(k, inArray);
-        push(out, k);
-        push(out, walk(o[k]));
+        append(out, k);
+        append(out, walk(o[k]));
         pop(path);
       }
     };
@@ -114,11 +119,11 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
         const out: unknown[] = ["m"];
         let i = 0;
         mapForEach(o, (val, key) => {
-          push(path, `.<map key ${i}>`);
-          push(out, walk(key));
+          append(path, `.<map key ${i}>`);
+          append(out, walk(key));
           pop(path);
-          push(path, `.<map value ${i++}>`);
-          push(out, walk(val));
+          append(path, `.<map value ${i++}>`);
+          append(out, walk(val));
           pop(path);
         });
         return out;
@@ -127,8 +132,8 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
         const out: unknown[] = ["s"];
         let i = 0;
         setForEach(o, (val) => {
-          push(path, `.<set item ${i++}>`);
-          push(out, walk(val));
+          append(path, `.<set item ${i++}>`);
+          append(out, walk(val));
           pop(path);
         });
         return out;
@@ -139,12 +144,12 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
         const hasCause = "cause" in o;
         const out: unknown[] = ["e", StringCtor(o.name), StringCtor(o.message), StringCtor(o.stack ?? ""), hasCause, undefined, undefined];
         if (hasCause) {
-          push(path, ".cause");
+          append(path, ".cause");
           out[5] = walk(o.cause);
           pop(path);
         }
         if (isArray(o.errors)) {
-          push(path, ".errors");
+          append(path, ".errors");
           out[6] = walk(o.errors);
           pop(path);
         }
@@ -197,8 +202,14 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
     }
   }
 
-  function fromTape(tape: unknown): unknown {
+  /**
+   * `maxNodes` bounds the containers built. A well-formed tape never holds one node twice
+   * (sharing is spelled ["#", id]), so a node met again is refused: re-reading shared nodes
+   * would let a few kilobytes expand into billions of objects.
+   */
+  function fromTape(tape: unknown, maxNodes = Infinity): unknown {
     const objects: unknown[] = [];
+    const visited = new SetCtor<unknown>();
     const bad = (what: string): never => {
       throw new TypeErrorCtor(`malformed tape: ${what}`);
     };
@@ -210,6 +221,9 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
     function read(t: unknown): unknown {
       if (typeof t !== "object" || t === null) return t;
       if (!isArray(t) || t.length === 0) return bad("expected a tagged array");
+      if (I.setHas(visited, t)) return bad("a node appears twice");
+      setAdd(visited, t);
+      if (visited.size > maxNodes) return bad(`more than ${maxNodes} nodes`);
       switch (t[0]) {
         case "#": {
           const id = t[1];
@@ -261,7 +275,7 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
         }
         case "e": {
           const name = str(t[1]);
-          const Ctor = errors[name] ?? errors.Error!;
+          const Ctor = (hasOwn(errors, name) ? errors[name] : undefined) ?? errors.Error!;
           const e = (name === "AggregateError" ? new (Ctor as unknown as new (errors: unknown[], message: string) => Error)([], str(t[2])) : new Ctor(str(t[2]))) as Error &
             Record<string, unknown>;
           if (e.name !== name) defineProperty(e, "name", { value: name, writable: true, configurable: true, enumerable: false });

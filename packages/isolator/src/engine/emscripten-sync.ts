@@ -30,6 +30,7 @@ export interface EmscriptenModuleOptions {
   print: (text: string) => void;
   printErr: (text: string) => void;
   onAbort: (reason: unknown) => void;
+  thisProgram: string;
 }
 
 /** The emscripten module object, as quickjs-emscripten's FFI and module classes take it. */

@@ -39,8 +39,8 @@ interface ContextInternals {
   memory: { heapValueHandle(ptr: number): QuickJSHandle };
 }
 
-/** Boots a sandbox from scratch: natives installed, prelude run, internal entry points kept. */
-export function bootSandbox(newInstance: NewInstance, memoryLimit: number, onAbort: (reason: unknown) => void, prelude: string, natives: NativeFunctions): Sandbox {
+/** Boots a sandbox from scratch: natives installed, prelude (then any further scripts) run, internal entry points kept. */
+export function bootSandbox(newInstance: NewInstance, memoryLimit: number, onAbort: (reason: unknown) => void, scripts: string[], natives: NativeFunctions): Sandbox {
   const engine = newInstance(memoryLimit, onAbort);
   const rt = engine.module.newRuntime();
   const ctx = rt.newContext();
@@ -52,9 +52,11 @@ export function bootSandbox(newInstance: NewInstance, memoryLimit: number, onAbo
   }
   ctx.setProp(ctx.global, "__isolatorNatives", holder);
   holder.dispose();
+  const [prelude, ...rest] = scripts;
   const result = ctx.evalCode(`${prelude};`, "isolator:prelude", { type: "global", strict: true });
   ctx.evalCode("delete globalThis.__isolatorNatives").dispose();
   const api = ctx.unwrapResult(result);
+  for (const script of rest) ctx.unwrapResult(ctx.evalCode(`${script};`, "isolator:environment", { type: "global", strict: true })).dispose();
   const internals = {} as InternalHandles;
   for (const name of INTERNAL_NAMES) internals[name] = ctx.getProp(api, name);
   api.dispose();
@@ -72,10 +74,10 @@ export class SandboxTemplate {
   ) {}
 
   /** Boots the template with inert natives and takes its memory image. */
-  static create(newInstance: NewInstance, prelude: string): SandboxTemplate {
+  static create(newInstance: NewInstance, scripts: string[]): SandboxTemplate {
     const inert = () => undefined;
     const before = BigInt(Date.now()) * 1000n;
-    const sandbox = bootSandbox(newInstance, 64 * 1024 * 1024, inert, prelude, { call: inert, callAsync: inert, console: inert, load: inert });
+    const sandbox = bootSandbox(newInstance, 64 * 1024 * 1024, inert, scripts, { call: inert, callAsync: inert, console: inert, load: inert });
     const after = BigInt(Date.now()) * 1000n + 1000n;
     sandbox.rt.setInterruptHandler(() => false); // installs the engine's interrupt hook in the image
     const ctxPtr = (sandbox.ctx as unknown as ContextInternals).ctx.value;

@@ -29,6 +29,8 @@ export function captureIntrinsics(g: typeof globalThis) {
     mapGet: uncurry(g.Map.prototype.get as (k: unknown) => unknown),
     mapDelete: uncurry(g.Map.prototype.delete as (k: unknown) => boolean),
     setAdd: uncurry(g.Set.prototype.add as (v: unknown) => unknown),
+    setHas: uncurry(g.Set.prototype.has as (v: unknown) => boolean),
+    hasOwn: g.Object.hasOwn,
     getTime: uncurry(g.Date.prototype.getTime),
     bufferSlice: uncurry(g.ArrayBuffer.prototype.slice as (begin: number, end: number) => ArrayBuffer),
     toISOString: uncurry(g.Date.prototype.toISOString),

@@ -46,18 +46,30 @@ export function prelude(g: typeof globalThis, natives: HostNatives, capture: typ
 
   const define = (name: string, value: unknown) => O.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
 
+  const callbackName = (name: unknown) => {
+    const text = StringCtor(name);
+    if (text.length > 256) throw new TypeErrorCtor("a callback name has at most 256 characters");
+    return text;
+  };
   define(
     "IsolatorHost",
     O.freeze({
       invoke<T>(name: string, ...args: unknown[]): T {
-        I.unshift(args, StringCtor(name)); // no spread: it would use the guest's array iterator
+        I.unshift(args, callbackName(name)); // no spread: it would use the guest's array iterator
         return reflectApply(hostCall, undefined, args) as T;
       },
       invokeAsync<T>(name: string, ...args: unknown[]): Promise<T> {
-        return new PromiseCtor<T>((resolve, reject) => hostCallAsync(StringCtor(name), args, resolve as (v: unknown) => void, reject));
+        const text = callbackName(name);
+        return new PromiseCtor<T>((resolve, reject) => hostCallAsync(text, args, resolve as (v: unknown) => void, reject));
       },
     }),
   );
+
+  // Resizable and transferable buffers are where the engine's known memory-safety bugs live
+  // (bellard/quickjs#478, #492); shared memory has no use without threads.
+  for (const name of ["resize", "transfer", "transferToFixedLength"]) delete (g.ArrayBuffer.prototype as unknown as Record<string, unknown>)[name];
+  delete (g as { SharedArrayBuffer?: unknown }).SharedArrayBuffer;
+  delete (g as { Atomics?: unknown }).Atomics;
 
   // console: strings are joined here; anything else is formatted as Node's util.format would.
   function format(args: unknown[]): string {

@@ -1,0 +1,99 @@
+/** What crosses between the pool (host thread) and its workers. */
+import {
+  IsolatedCaptureError,
+  IsolatedError,
+  IsolatedMemoryError,
+  IsolatedRuntimeDisposedError,
+  IsolatedRuntimeFaultedError,
+  IsolatedSerializationError,
+  IsolatedTimeoutError,
+  IsolatorError,
+} from "../errors.js";
+import type { MessagePort } from "node:worker_threads";
+import type { LambdaSource } from "../lambda.js";
+import type { OutputChunk, ProgramOptions, ProgramSource } from "../program/runner.js";
+
+export interface RuntimeLimits {
+  memoryLimit?: number;
+  timeLimit?: number;
+  stackLimit?: number;
+}
+
+export interface WorkerConfig {
+  callbackNames: string[];
+  exposeHostErrors: boolean;
+}
+
+interface TaskBase {
+  port: MessagePort;
+  /** Wakes the worker when the reply to a synchronous callback is on the port. */
+  replyFlag: Int32Array;
+}
+export interface RunTask extends TaskBase {
+  kind: "run";
+  program: ProgramSource;
+  options: ProgramOptions;
+}
+export interface InvokeTask extends TaskBase {
+  kind: "invoke";
+  lambda: LambdaSource;
+  args: unknown[];
+  limits: RuntimeLimits;
+}
+export type Task = RunTask | InvokeTask;
+
+export type WorkerMessage =
+  | { type: "start" }
+  | { type: "output"; chunk: OutputChunk }
+  | { type: "call"; id: number; name: string; args: unknown[]; sync: boolean };
+
+export type HostReply =
+  | { type: "reply"; id: number; ok: true; value: unknown }
+  /** `message` is empty unless the pool exposes host errors; `async`: a sync call reached an async callback. */
+  | { type: "reply"; id: number; ok: false; message: string; async?: boolean };
+
+export type InvokeOutcome = { ok: true; value: unknown; stats: { runMs: number; cpuMs: number; memoryPeakBytes: number } } | { ok: false; error: WireError };
+
+/** A run task the runner refused before running anything (a malformed program or options). */
+export interface RunRefused {
+  refused: WireError;
+}
+
+export interface WireError {
+  name: string;
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+export function errorToWire(e: unknown): WireError {
+  if (!(e instanceof Error)) return { name: "Error", message: String(e), fields: {} };
+  const fields: Record<string, unknown> = {};
+  for (const key of ["guestName", "guestStack", "timeLimit", "memoryLimit", "identifiers", "path"]) {
+    if (key in e) fields[key] = (e as unknown as Record<string, unknown>)[key];
+  }
+  if (e instanceof IsolatedError) fields.cause = e.cause;
+  return { name: e.name, message: e.message, fields };
+}
+
+/** Rebuilds the library's error types on the host side; anything else becomes an IsolatorError. */
+export function errorFromWire(w: WireError): Error {
+  const f = w.fields;
+  switch (w.name) {
+    case "IsolatedError":
+      return new IsolatedError(String(f.guestName), w.message, String(f.guestStack ?? ""), f.cause);
+    case "IsolatedTimeoutError":
+      return new IsolatedTimeoutError(Number(f.timeLimit));
+    case "IsolatedMemoryError":
+      return new IsolatedMemoryError(Number(f.memoryLimit));
+    case "IsolatedCaptureError":
+      return new IsolatedCaptureError(f.identifiers as string[]);
+    case "IsolatedSerializationError":
+      return Object.assign(new IsolatedSerializationError(String(f.path), ""), { message: w.message });
+    case "IsolatedRuntimeFaultedError":
+      return new IsolatedRuntimeFaultedError(w.message);
+    case "IsolatedRuntimeDisposedError":
+      return new IsolatedRuntimeDisposedError(w.message);
+    default:
+      return new IsolatorError(w.message);
+  }
+}

@@ -1,0 +1,331 @@
+/**
+ * IsolatedRuntimePool: worker threads (piscina), each with a compiled engine, running every task
+ * in a fresh runtime. In-thread limits are cooperative; the pool adds the hard one: a task still
+ * running `HARD_KILL_GRACE_MS` after its deadline has its worker terminated (and replaced).
+ */
+import { availableParallelism } from "node:os";
+import { MessageChannel, type MessagePort } from "node:worker_threads";
+import { Piscina } from "piscina";
+import { IsolatorError } from "../errors.js";
+import { lambdaSource } from "../lambda.js";
+import type { OutputChunk, ProgramOptions, ProgramSource, RunResult, RunStatus } from "../program/runner.js";
+import type { HostCallback } from "../runtime.js";
+import {
+  errorFromWire,
+  type HostReply,
+  type InvokeOutcome,
+  type InvokeTask,
+  type RunRefused,
+  type RunTask,
+  type RuntimeLimits,
+  type Task,
+  type WorkerConfig,
+  type WorkerMessage,
+} from "./messages.js";
+
+/** How long past its deadline a task may run before its worker is terminated. */
+const HARD_KILL_GRACE_MS = 20;
+const DEFAULT_TIME_LIMIT = 1000;
+
+export interface IsolatedRuntimePoolOptions {
+  /** Worker threads. Default: available parallelism. */
+  size?: number;
+  /** Tasks waiting beyond the running ones; past it, run() and invoke() reject at once. Default 1000. */
+  maxQueue?: number;
+  /** Limits for every task, unless a task sets its own. */
+  runtime?: RuntimeLimits;
+  /** Host callbacks, run in the pool's (host) thread, callable from every task. */
+  callbacks?: Record<string, HostCallback>;
+  /** Show a throwing callback's message to the guest (never its stack). Default false. */
+  exposeHostErrors?: boolean;
+}
+
+export interface PoolRunOptions extends ProgramOptions {
+  /** Each stdout/stderr chunk, as it happens. */
+  onOutput?: (chunk: OutputChunk) => void;
+  /** Cancels the task, queued or running. */
+  signal?: AbortSignal;
+}
+
+export interface PoolStats {
+  size: number;
+  queued: number;
+  running: number;
+  completed: number;
+  timedOut: number;
+  crashed: number;
+  cancelled: number;
+  workersReplaced: number;
+}
+
+/** The pool's queue is full (maxQueue): retry later. */
+export class IsolatedPoolQueueFullError extends IsolatorError {
+  override name = "IsolatedPoolQueueFullError";
+}
+
+/** The pool is closed. */
+export class IsolatedPoolClosedError extends IsolatorError {
+  override name = "IsolatedPoolClosedError";
+}
+
+type TaskWithoutChannel = Omit<RunTask, "port" | "replyFlag"> | Omit<InvokeTask, "port" | "replyFlag">;
+
+interface Tracked {
+  status?: RunStatus;
+  startedAt?: number;
+  output: OutputChunk[];
+}
+
+export class IsolatedRuntimePool implements AsyncDisposable {
+  readonly #piscina: Piscina<Task, RunResult | InvokeOutcome | RunRefused>;
+  readonly #callbacks: Map<string, HostCallback>;
+  readonly #limits: RuntimeLimits;
+  readonly #exposeHostErrors: boolean;
+  readonly #size: number;
+  readonly #maxQueue: number;
+  /** Every task submitted and not yet settled, with what its cancellation must do. */
+  readonly #inflight = new Map<Promise<unknown>, { cancel(): void }>();
+  /** Submitted tasks that have not started on a worker yet. */
+  #notStarted = 0;
+  #closed = false;
+  #counts = { running: 0, completed: 0, timedOut: 0, crashed: 0, cancelled: 0, workersReplaced: 0 };
+
+  constructor(options: IsolatedRuntimePoolOptions = {}) {
+    this.#size = options.size ?? availableParallelism();
+    if (!Number.isInteger(this.#size) || this.#size < 1) throw new IsolatorError("option size must be a positive integer");
+    const maxQueue = options.maxQueue ?? 1000;
+    if (!Number.isInteger(maxQueue) || maxQueue < 0) throw new IsolatorError("option maxQueue must be a non-negative integer");
+    this.#maxQueue = maxQueue;
+    this.#callbacks = new Map(Object.entries(options.callbacks ?? {}));
+    this.#limits = { timeLimit: DEFAULT_TIME_LIMIT, ...options.runtime };
+    this.#exposeHostErrors = options.exposeHostErrors ?? false;
+    const workerData: WorkerConfig = { callbackNames: [...this.#callbacks.keys()], exposeHostErrors: this.#exposeHostErrors };
+    this.#piscina = new Piscina({
+      filename: new URL("./worker.js", import.meta.url).href,
+      minThreads: this.#size,
+      maxThreads: this.#size,
+      maxQueue: maxQueue + this.#size, // enforced here (piscina's own bound does not apply to tasks with a signal)
+      idleTimeout: 2 ** 31 - 1, // workers hold a compiled engine: keep them
+      concurrentTasksPerWorker: 1,
+      // Deeply nested guest source recurses in the engine's parser: give it room to fail cleanly.
+      resourceLimits: { stackSizeMb: 16 },
+      workerData,
+    });
+    this.#piscina.on("workerDestroy", () => {
+      if (!this.#closed) this.#counts.workersReplaced++;
+    });
+    // A worker failing outside any task (piscina replaces it): never an uncaught exception in the host.
+    this.#piscina.on("error", () => undefined);
+  }
+
+  /** Runs a program (a source, or { files, entry }) in a fresh runtime. Never rejects for what the program does. */
+  async run(program: ProgramSource, options: PoolRunOptions = {}): Promise<RunResult> {
+    const { onOutput, signal, ...rest } = options;
+    validateRun(program, rest);
+    const programOptions: ProgramOptions = { ...this.#limits, ...withoutUndefined(rest) };
+    const tracked: Tracked = { output: [] };
+    const submitted = performance.now();
+    try {
+      const outcome = (await this.#submit({ kind: "run", program, options: programOptions }, programOptions.timeLimit!, tracked, signal, onOutput)) as RunResult | RunRefused;
+      if ("refused" in outcome) throw errorFromWire(outcome.refused);
+      const result = outcome;
+      result.stats.queuedMs = (tracked.startedAt ?? submitted) - submitted;
+      this.#count(result.status);
+      return result;
+    } catch (e) {
+      if (!tracked.status) throw e;
+      this.#count(tracked.status);
+      const startedAt = tracked.startedAt ?? performance.now();
+      return {
+        status: tracked.status,
+        exitCode: null,
+        ...(tracked.status === "crashed" ? { error: { name: "IsolatedRuntimeFaultedError", message: describe(e), stack: "" } } : {}),
+        ...(tracked.status === "timed_out" ? { error: { name: "IsolatedTimeoutError", message: `the program exceeded its time limit of ${programOptions.timeLimit} ms`, stack: "" } } : {}),
+        output: tracked.output,
+        stats: { queuedMs: startedAt - submitted, runMs: performance.now() - startedAt, cpuMs: 0, memoryPeakBytes: 0 },
+      };
+    }
+  }
+
+  /** Runs a lambda in a fresh runtime on a worker, like runtime.invokeAsync. */
+  async invoke<R = unknown, A extends unknown[] = unknown[]>(fn: (...args: A) => R, ...args: A): Promise<Awaited<R>> {
+    const lambda = lambdaSource(fn);
+    const tracked: Tracked = { output: [] };
+    let outcome: InvokeOutcome;
+    try {
+      outcome = (await this.#submit({ kind: "invoke", lambda, args, limits: this.#limits }, this.#limits.timeLimit!, tracked)) as InvokeOutcome;
+    } catch (e) {
+      if (!tracked.status) throw e;
+      this.#count(tracked.status);
+      if (tracked.status === "cancelled") throw new IsolatorError("the task was cancelled");
+      throw errorFromWire({ name: tracked.status === "timed_out" ? "IsolatedTimeoutError" : "IsolatedRuntimeFaultedError", message: describe(e), fields: { timeLimit: this.#limits.timeLimit } });
+    }
+    this.#count(outcome.ok ? "succeeded" : outcome.error.name === "IsolatedTimeoutError" ? "timed_out" : "failed");
+    if (!outcome.ok) throw errorFromWire(outcome.error);
+    return outcome.value as Awaited<R>;
+  }
+
+  stats(): PoolStats {
+    return { size: this.#size, queued: this.#notStarted, ...this.#counts };
+  }
+
+  /** Stops taking tasks; finishes what is queued and running, or with `cancel` cancels it all. */
+  async close(options: { cancel?: boolean } = {}): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (options.cancel) for (const task of this.#inflight.values()) task.cancel();
+    await Promise.allSettled([...this.#inflight.keys()]);
+    await this.#piscina.destroy();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #count(status: RunStatus): void {
+    this.#counts.completed++;
+    if (status === "timed_out") this.#counts.timedOut++;
+    else if (status === "crashed") this.#counts.crashed++;
+    else if (status === "cancelled") this.#counts.cancelled++;
+  }
+
+  /**
+   * Sends a task with its own port (events, callbacks) and abort controller. The deadline starts
+   * when the worker says it started; past it plus the grace, the worker is terminated.
+   */
+  async #submit(
+    task: TaskWithoutChannel,
+    timeLimit: number,
+    tracked: Tracked,
+    signal?: AbortSignal,
+    onOutput?: (chunk: OutputChunk) => void,
+  ): Promise<RunResult | InvokeOutcome | RunRefused> {
+    if (this.#closed) throw new IsolatedPoolClosedError("the pool is closed");
+    const idle = Math.max(0, this.#size - this.#counts.running);
+    if (this.#notStarted - idle >= this.#maxQueue) throw new IsolatedPoolQueueFullError("the pool's queue is full; retry later");
+    if (signal?.aborted) {
+      tracked.status = "cancelled";
+      throw new IsolatorError("cancelled before it started");
+    }
+    const { port1, port2 } = new MessageChannel();
+    const replyFlag = new Int32Array(new SharedArrayBuffer(4));
+    const controller = new AbortController();
+    const onAbort = () => {
+      tracked.status ??= "cancelled";
+      controller.abort();
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let deadline: NodeJS.Timeout | undefined;
+    let started = false;
+    this.#notStarted++;
+    const markStarted = () => {
+      if (started) return;
+      started = true;
+      this.#notStarted--;
+    };
+    port1.on("message", (message: WorkerMessage) => {
+      switch (message.type) {
+        case "start":
+          markStarted();
+          tracked.startedAt = performance.now();
+          this.#counts.running++;
+          deadline = setTimeout(() => {
+            tracked.status ??= "timed_out";
+            controller.abort();
+          }, timeLimit + HARD_KILL_GRACE_MS);
+          break;
+        case "output":
+          deliver(message.chunk);
+          break;
+        case "call":
+          void this.#answer(message, port1, replyFlag);
+          break;
+      }
+    });
+    const deliver = (chunk: OutputChunk) => {
+      tracked.output.push(chunk);
+      onOutput?.(chunk);
+    };
+    const running = this.#piscina.run({ ...task, port: port2, replyFlag } as Task, { transferList: [port2], signal: controller.signal });
+    this.#inflight.set(running, {
+      cancel: () => {
+        tracked.status ??= "cancelled";
+        controller.abort();
+      },
+    });
+    try {
+      const result = await running;
+      // Chunks travel on the task's port, the result on piscina's: deliver what the port had not yet.
+      if ("output" in result && Array.isArray(result.output)) for (const chunk of result.output.slice(tracked.output.length)) deliver(chunk);
+      return result;
+    } catch (e) {
+      if (e instanceof Error && e.message === "Task queue is at limit") throw new IsolatedPoolQueueFullError("the pool's queue is full; retry later");
+      if (e instanceof Error && /closed|destroyed/i.test(e.message) && !tracked.status) throw new IsolatedPoolClosedError("the pool is closed");
+      tracked.status ??= "crashed"; // the worker died under the task
+      throw e;
+    } finally {
+      markStarted();
+      if (tracked.startedAt !== undefined) this.#counts.running--;
+      clearTimeout(deadline);
+      signal?.removeEventListener("abort", onAbort);
+      this.#inflight.delete(running);
+      port1.close();
+    }
+  }
+
+  /** Runs a host callback for a worker and posts the reply (waking a synchronous caller). */
+  async #answer(call: Extract<WorkerMessage, { type: "call" }>, port: MessagePort, flag: Int32Array): Promise<void> {
+    let reply: HostReply;
+    const callback = this.#callbacks.get(call.name);
+    try {
+      if (!callback) throw new IsolatorError(`no host callback is registered as '${call.name}'`);
+      let value = (callback as (...args: unknown[]) => unknown)(...call.args);
+      if (value instanceof Promise) {
+        if (call.sync) {
+          value.catch(() => undefined);
+          reply = { type: "reply", id: call.id, ok: false, message: "", async: true };
+          return;
+        }
+        value = await value;
+      }
+      reply = { type: "reply", id: call.id, ok: true, value };
+    } catch (e) {
+      reply = { type: "reply", id: call.id, ok: false, message: this.#exposeHostErrors ? describe(e) : "" };
+    } finally {
+      try {
+        port.postMessage(reply!);
+      } catch (e) {
+        port.postMessage({ type: "reply", id: call.id, ok: false, message: this.#exposeHostErrors ? describe(e) : "" } satisfies HostReply);
+      }
+      if (call.sync) {
+        Atomics.store(flag, 0, 1);
+        Atomics.notify(flag, 0);
+      }
+    }
+  }
+}
+
+/** Caller mistakes are refused here, as the in-thread runner would, rather than reported as a program's fate. */
+function validateRun(program: ProgramSource, options: ProgramOptions): void {
+  if (typeof program !== "string") {
+    if (typeof program !== "object" || program === null || typeof program.files !== "object" || program.files === null) {
+      throw new IsolatorError("a program is a source string or { files, entry }");
+    }
+    const names = Object.keys(program.files).map((n) => n.replace(/^\.?\//, ""));
+    if (program.entry !== undefined && !names.includes(program.entry.replace(/^\.?\//, ""))) {
+      throw new IsolatorError(`the entry file '${program.entry}' is not among the program's files`);
+    }
+  }
+  for (const key of ["timeLimit", "memoryLimit", "stackLimit", "maxOutputBytes"] as const) {
+    const v = options[key];
+    if (v !== undefined && !(typeof v === "number" && v > 0 && Number.isFinite(v))) throw new IsolatorError(`option ${key} must be a positive number`);
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,95 @@
+/**
+ * A pool worker (run by piscina): one compiled engine per thread; every task gets a fresh
+ * runtime. Host callbacks are proxied over the task's port; synchronous ones block this thread
+ * on a shared flag until the host's reply is on the port.
+ */
+import { performance } from "node:perf_hooks";
+import { receiveMessageOnPort, workerData } from "node:worker_threads";
+import { IsolatedRuntimeHost } from "../host.js";
+import { IsolatedRuntime } from "../runtime.js";
+import { runProgram, type RunResult } from "../program/runner.js";
+import { asyncCallback, programSupport } from "../program/support.js";
+import { errorToWire, type HostReply, type InvokeOutcome, type RunRefused, type Task, type WorkerConfig, type WorkerMessage } from "./messages.js";
+
+const config = workerData as WorkerConfig;
+const host = new IsolatedRuntimeHost();
+// Warm up before the first task (its deadline starts when it does): the program template, the
+// transpiler and the JIT would otherwise count against a task's time limit.
+await runProgram(host, "export {}; console.log(1)");
+
+export default async function handle(task: Task): Promise<RunResult | InvokeOutcome | RunRefused> {
+  const { port } = task;
+  const post = (message: WorkerMessage) => port.postMessage(message);
+  const pendingAsync = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  let nextId = 1;
+  const settle = (reply: HostReply) => {
+    const waiter = pendingAsync.get(reply.id);
+    if (!waiter) return;
+    pendingAsync.delete(reply.id);
+    if (reply.ok) waiter.resolve(reply.value);
+    else waiter.reject(new Error(reply.message));
+  };
+  port.on("message", settle);
+
+  const callSync = (name: string, args: unknown[]): unknown => {
+    const id = nextId++;
+    Atomics.store(task.replyFlag, 0, 0);
+    post({ type: "call", id, name, args, sync: true });
+    for (;;) {
+      Atomics.wait(task.replyFlag, 0, 0);
+      Atomics.store(task.replyFlag, 0, 0);
+      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+        const reply = m.message as HostReply;
+        if (reply.id !== id) {
+          settle(reply); // an async reply that arrived first
+          continue;
+        }
+        if (reply.ok) return reply.value;
+        // The host's callback is async: answering with a promise makes the runtime say so to the guest.
+        if (reply.async) return Promise.resolve();
+        throw new Error(reply.message);
+      }
+    }
+  };
+  const callAsync = (name: string, args: unknown[]) =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      pendingAsync.set(id, { resolve, reject });
+      post({ type: "call", id, name, args, sync: false });
+    });
+  const setup = (runtime: IsolatedRuntime) => {
+    for (const name of config.callbackNames) {
+      // IsolatorHost.invoke blocks on the host's answer; invokeAsync awaits it (asyncCallback).
+      const proxy = (...args: unknown[]) => callSync(name, args);
+      runtime.registerCallback(name, Object.assign(proxy, { [asyncCallback]: (...args: unknown[]) => callAsync(name, args) }));
+    }
+  };
+
+  const elu = performance.eventLoopUtilization();
+  post({ type: "start" });
+  try {
+    if (task.kind === "run") {
+      try {
+        const result = await runProgram(host, task.program, { ...task.options, exposeHostErrors: config.exposeHostErrors }, { onOutput: (chunk) => post({ type: "output", chunk }), setup });
+        result.stats.cpuMs = performance.eventLoopUtilization(elu).active;
+        return result;
+      } catch (e) {
+        return { refused: errorToWire(e) }; // misuse (no entry, bad options): the pool rethrows it
+      }
+    }
+    const started = performance.now();
+    const runtime = new IsolatedRuntime(host, { ...task.limits, console: "ignore", exposeHostErrors: config.exposeHostErrors });
+    try {
+      setup(runtime);
+      const value = await runtime[programSupport].invokeLambda(task.lambda, task.args);
+      return { ok: true, value, stats: { runMs: performance.now() - started, cpuMs: performance.eventLoopUtilization(elu).active, memoryPeakBytes: runtime.memoryUsage } };
+    } catch (e) {
+      return { ok: false, error: errorToWire(e) };
+    } finally {
+      runtime.dispose();
+    }
+  } finally {
+    port.off("message", settle);
+    port.close();
+  }
+}

@@ -1,0 +1,112 @@
+import { TraceMap, originalPositionFor, type SourceMapInput } from "@jridgewell/trace-mapping";
+import { transformSync } from "oxc-transform";
+
+export interface SourceDiagnostic {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  message: string;
+}
+
+export interface Transpiled {
+  code: string;
+  diagnostics: SourceDiagnostic[];
+  /** Where each position of `code` came from in the TypeScript source. */
+  map?: TraceMap;
+}
+
+export const isTypeScript = (filename: string): boolean => /\.(c|m)?tsx?$/.test(filename);
+
+/**
+ * Deeper nesting than this is refused before parsing: oxc's parser recurses on the native stack,
+ * and a source nested tens of thousands deep overflows it and kills the process.
+ */
+export const MAX_NESTING = 1000;
+
+/** TypeScript to JavaScript (types stripped, syntax kept as written) with oxc. */
+export function transpile(filename: string, source: string): Transpiled {
+  const deepest = deepestNesting(source);
+  if (deepest !== undefined) {
+    const at = position(source, deepest);
+    return {
+      code: "",
+      diagnostics: [{ file: filename, line: at.line, column: at.column, endLine: at.line, endColumn: at.column + 1, message: `the source nests brackets deeper than ${MAX_NESTING} levels` }],
+    };
+  }
+  const result = transformSync(filename, source, { sourceType: "module", target: "esnext", sourcemap: true });
+  const diagnostics = result.errors.map((e) => {
+    const label = e.labels?.[0];
+    const start = position(source, label?.start ?? 0);
+    const end = position(source, label?.end ?? label?.start ?? 0);
+    return { file: filename, line: start.line, column: start.column, endLine: end.line, endColumn: end.column, message: e.message };
+  });
+  return { code: result.code, diagnostics, ...(result.map ? { map: new TraceMap(result.map as SourceMapInput) } : {}) };
+}
+
+/**
+ * Rewrites "file:line:column" positions in a guest stack or message from transpiled code back to
+ * the TypeScript sources (the engine only ever saw the JavaScript).
+ */
+export function mapPositions(text: string, maps: ReadonlyMap<string, TraceMap>): string {
+  if (maps.size === 0) return text;
+  return text.replace(/([^\s()]+):(\d+):(\d+)/g, (whole, file: string, line: string, column: string) => {
+    const map = maps.get(file);
+    if (!map) return whole;
+    const original = originalPositionFor(map, { line: Number(line), column: Math.max(0, Number(column) - 1) });
+    return original.line === null ? whole : `${file}:${original.line}:${original.column + 1}`;
+  });
+}
+
+/** 1-based line and column of a UTF-16 offset. */
+function position(source: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < source.length; i++) {
+    if (source.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+/**
+ * The offset where bracket nesting first passes MAX_NESTING, if it does. A light lexer: it skips
+ * comments and string and template text (template substitutions nest), and over-counts at worst.
+ */
+function deepestNesting(source: string): number | undefined {
+  let depth = 0;
+  const templates: number[] = []; // depth at which each open template's substitution started
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === "/" && source[i + 1] === "/") {
+      while (i < source.length && source[i] !== "\n") i++;
+    } else if (c === "/" && source[i + 1] === "*") {
+      const end = source.indexOf("*/", i + 2);
+      i = end < 0 ? source.length : end + 1;
+    } else if (c === "'" || c === '"') {
+      for (i++; i < source.length && source[i] !== c && source[i] !== "\n"; i++) if (source[i] === "\\") i++;
+    } else if (c === "`" || (c === "}" && templates.length > 0 && templates[templates.length - 1] === depth)) {
+      if (c === "}") {
+        templates.pop();
+        depth--;
+      }
+      for (i++; i < source.length && source[i] !== "`"; i++) {
+        if (source[i] === "\\") i++;
+        else if (source[i] === "$" && source[i + 1] === "{") {
+          i++;
+          if (++depth > MAX_NESTING) return i;
+          templates.push(depth);
+          break;
+        }
+      }
+    } else if (c === "(" || c === "[" || c === "{") {
+      if (++depth > MAX_NESTING) return i;
+    } else if (c === ")" || c === "]" || c === "}") {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,405 @@
+/**
+ * The program runner, in-thread (runProgram): a program sees a Node-like surface (console,
+ * process, stdin through fs and readline, exit codes, timers, modules) and ends with a status.
+ */
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { IsolatedRuntimeHost, type ProgramOptions, type ProgramSource, type RunResult } from "../src/index.js";
+import { runProgram } from "../src/program/runner.js";
+
+const host = new IsolatedRuntimeHost();
+after(() => host.dispose());
+
+const run = (program: ProgramSource, options: ProgramOptions = {}) => runProgram(host, program, { timeLimit: 1000, ...options });
+
+/** All output text, or one stream's. */
+function text(result: RunResult, stream?: "stdout" | "stderr"): string {
+  return result.output
+    .filter((c) => stream === undefined || c.stream === stream)
+    .map((c) => c.text)
+    .join("");
+}
+
+function assertSucceeded(result: RunResult): void {
+  assert.equal(result.status, "succeeded", `status ${result.status}: ${JSON.stringify(result.error)}`);
+  assert.equal(result.exitCode, 0);
+  assert.equal(result.error, undefined);
+}
+
+/** Runs a module script in a child process (for cases that may take the whole process down). */
+function inChildProcess(script: string): Promise<{ code: number | null; signal: string | null; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--input-type=module", "-e", script], { timeout: 20_000 }, (error, stdout) => {
+      const e = error as (Error & { code?: unknown; signal?: string | null }) | null;
+      resolve({ code: e ? (typeof e.code === "number" ? e.code : null) : 0, signal: e?.signal ?? null, stdout: String(stdout) });
+    });
+  });
+}
+
+describe("output", () => {
+  test("hello world: one stdout chunk with a time, status succeeded, exit code 0", async () => {
+    const result = await run(`console.log("hello, world");`);
+    assertSucceeded(result);
+    assert.equal(result.output.length, 1);
+    const [chunk] = result.output;
+    assert.equal(chunk!.stream, "stdout");
+    assert.equal(chunk!.text, "hello, world\n");
+    assert.equal(typeof chunk!.timeMs, "number");
+    assert.ok(chunk!.timeMs >= 0 && Number.isFinite(chunk!.timeMs));
+    for (const key of ["queuedMs", "runMs", "cpuMs", "memoryPeakBytes"] as const) assert.equal(typeof result.stats[key], "number", key);
+    assert.ok(result.stats.memoryPeakBytes > 0);
+  });
+
+  test("console.error and console.warn go to stderr, log and info to stdout, in order", async () => {
+    const result = await run(`console.log("one"); console.error("two"); console.info("three"); console.warn("four");`);
+    assertSucceeded(result);
+    assert.deepEqual(
+      result.output.map((c) => [c.stream, c.text]),
+      [
+        ["stdout", "one\n"],
+        ["stderr", "two\n"],
+        ["stdout", "three\n"],
+        ["stderr", "four\n"],
+      ],
+    );
+    const times = result.output.map((c) => c.timeMs);
+    assert.deepEqual([...times].sort((a, b) => a - b), times, "chunk times never go backwards");
+  });
+
+  test("process.stdout.write and process.stderr.write write exactly what they are given", async () => {
+    const result = await run(`process.stdout.write("no newline"); process.stderr.write("err"); process.stdout.write(" then\\n");`);
+    assertSucceeded(result);
+    assert.deepEqual(
+      result.output.map((c) => [c.stream, c.text]),
+      [
+        ["stdout", "no newline"],
+        ["stderr", "err"],
+        ["stdout", " then\n"],
+      ],
+    );
+  });
+});
+
+describe("stdin, argv and env", () => {
+  test('require("fs").readFileSync(0, "utf8") reads all of stdin', async () => {
+    const result = await run(`const input = require("fs").readFileSync(0, "utf8"); console.log(JSON.stringify(input));`, { stdin: "3 4\nsecond line\n" });
+    assertSucceeded(result);
+    assert.equal(text(result), `${JSON.stringify("3 4\nsecond line\n")}\n`);
+  });
+
+  test('readFileSync("/dev/stdin").toString() reads stdin too', async () => {
+    const result = await run(`const data = require("fs").readFileSync("/dev/stdin").toString(); console.log(data.trim().split(" ").map(Number).reduce((a, b) => a + b));`, {
+      stdin: "1 2 3\n",
+    });
+    assertSucceeded(result);
+    assert.equal(text(result), "6\n");
+  });
+
+  test("readFileSync of any other path is a catchable ENOENT", async () => {
+    const result = await run(`try { require("fs").readFileSync("/etc/passwd", "utf8"); } catch (e) { console.log(e.code); }`);
+    assertSucceeded(result);
+    assert.equal(text(result), "ENOENT\n");
+  });
+
+  test("readline emits a line event per line (\\r\\n too, blank lines kept), then close", async () => {
+    const result = await run(
+      `const rl = require("readline").createInterface({ input: process.stdin });
+       const lines: string[] = [];
+       rl.on("line", (line: string) => lines.push(line));
+       rl.on("close", () => console.log(JSON.stringify(lines)));`,
+      { stdin: "a\r\nb\n\nlast" },
+    );
+    assertSucceeded(result);
+    assert.equal(text(result), `${JSON.stringify(["a", "b", "", "last"])}\n`);
+  });
+
+  test("for await (const line of rl) works at the top level", async () => {
+    const result = await run(
+      `const rl = require("readline").createInterface({ input: process.stdin });
+       let total = 0;
+       for await (const line of rl) total += Number(line);
+       console.log("total", total);`,
+      { stdin: "1\n2\n39\n" },
+    );
+    assertSucceeded(result);
+    assert.equal(text(result), "total 42\n");
+  });
+
+  test("rl.question writes the prompt and answers with the next line", async () => {
+    const result = await run(
+      `const rl = require("readline").createInterface({ input: process.stdin, output: process.stdout });
+       rl.question("name? ", (name: string) => { console.log("hello " + name); rl.close(); });`,
+      { stdin: "Ada\n" },
+    );
+    assertSucceeded(result);
+    assert.deepEqual(result.output.map((c) => c.text), ["name? ", "hello Ada\n"]);
+  });
+
+  test("process.argv is [node, entry, ...args]", async () => {
+    const result = await run(`console.log(JSON.stringify(process.argv));`, { args: ["--flag", "value"] });
+    assertSucceeded(result);
+    assert.deepEqual(JSON.parse(text(result)), ["node", "/main.ts", "--flag", "value"]);
+  });
+
+  test("process.env is empty", async () => {
+    const result = await run(`console.log(JSON.stringify(process.env), Object.keys(process.env).length);`);
+    assertSucceeded(result);
+    assert.equal(text(result), "{} 0\n");
+  });
+});
+
+describe("exit codes", () => {
+  test("process.exitCode = 3 ends the program as failed with exit code 3", async () => {
+    const result = await run(`process.exitCode = 3; console.log("still runs");`);
+    assert.equal(result.status, "failed");
+    assert.equal(result.exitCode, 3);
+    assert.equal(result.error, undefined);
+    assert.equal(text(result), "still runs\n");
+  });
+
+  test("process.exit(4) stops at once: nothing after it runs, not even pending timers", async () => {
+    const result = await run(`console.log("before"); setTimeout(() => console.log("timer"), 0); process.exit(4); console.log("after");`);
+    assert.equal(result.status, "failed");
+    assert.equal(result.exitCode, 4);
+    assert.equal(text(result), "before\n");
+  });
+
+  test("process.exit inside a timer callback stops the program there", async () => {
+    const result = await run(`setTimeout(() => { console.log("tick"); process.exit(5); console.log("after"); }, 1); setTimeout(() => console.log("never"), 30);`);
+    assert.equal(result.status, "failed");
+    assert.equal(result.exitCode, 5);
+    assert.equal(text(result), "tick\n");
+  });
+
+  test("process.exit(0) succeeds", async () => {
+    const result = await run(`console.log("done"); process.exit(0); console.log("after");`);
+    assertSucceeded(result);
+    assert.equal(text(result), "done\n");
+  });
+
+  test(
+    "process.exit inside try/catch/finally stops at once: neither catch nor finally runs",
+    async () => {
+      const result = await run(`try { process.exit(2); } catch (e) { console.log("caught"); } finally { console.log("finally"); }`);
+      assert.equal(result.status, "failed");
+      assert.equal(result.exitCode, 2);
+      assert.equal(text(result), "");
+    },
+  );
+
+  test("an uncaught error fails with exit code 1 and its name, message and stack (naming the .ts file)", async () => {
+    const result = await run(`console.log("before");\nfunction explode(): never {\n  throw new TypeError("bad input");\n}\nexplode();\n`);
+    assert.equal(result.status, "failed");
+    assert.equal(result.exitCode, 1);
+    assert.equal(result.error?.name, "TypeError");
+    assert.equal(result.error?.message, "bad input");
+    assert.match(result.error!.stack, /explode/);
+    assert.match(result.error!.stack, /\/main\.ts:\d+:\d+/);
+    assert.equal(text(result), "before\n");
+  });
+
+  test(
+    "an uncaught error's stack points at the line in the TypeScript source",
+    async () => {
+      const result = await run(`function f(): void { throw new TypeError("bad"); }\nf();`);
+      assert.equal(result.status, "failed");
+      assert.match(result.error!.stack, /at f \(\/main\.ts:1:\d+\)/);
+      assert.match(result.error!.stack, /\(\/main\.ts:2:\d+\)/);
+    },
+  );
+
+  test("a rejected top-level await fails the program", async () => {
+    const result = await run(`await Promise.reject(new RangeError("nope"));`);
+    assert.equal(result.status, "failed");
+    assert.equal(result.exitCode, 1);
+    assert.equal(result.error?.name, "RangeError");
+    assert.equal(result.error?.message, "nope");
+  });
+
+  test(
+    "an unhandled promise rejection fails the program, as in Node", { todo: "known gap, documented in docs/api.md: the engine's promise rejection tracker is not exposed by quickjs-emscripten, so a rejection with no handler outside the top-level await is not reported" },
+    async () => {
+      const result = await run(`Promise.reject(new Error("unhandled")); console.log("after");`);
+      assert.equal(result.status, "failed");
+      assert.equal(result.exitCode, 1);
+      assert.equal(result.error?.message, "unhandled");
+    },
+  );
+});
+
+describe("async programs", () => {
+  test("top-level await", async () => {
+    const result = await run(`const value = await new Promise<number>((resolve) => setTimeout(() => resolve(42), 5)); console.log(value);`);
+    assertSucceeded(result);
+    assert.equal(text(result), "42\n");
+  });
+
+  test("timers fire in due order, after synchronous code and microtasks", async () => {
+    const result = await run(
+      `setTimeout(() => console.log("late"), 20);
+       setTimeout(() => console.log("early"), 5);
+       setTimeout(() => console.log("zero"), 0);
+       Promise.resolve().then(() => console.log("microtask"));
+       console.log("sync");`,
+    );
+    assertSucceeded(result);
+    assert.equal(text(result), "sync\nmicrotask\nzero\nearly\nlate\n");
+  });
+
+  test("a setInterval cleared after 3 ticks ticks exactly 3 times and the program ends", async () => {
+    const result = await run(`let n = 0; const id = setInterval(() => { n++; console.log("tick " + n); if (n === 3) clearInterval(id); }, 1);`);
+    assertSucceeded(result);
+    assert.equal(text(result), "tick 1\ntick 2\ntick 3\n");
+  });
+});
+
+describe("languages and modules", () => {
+  test("TypeScript types, interfaces, enums and generics compile away", async () => {
+    const result = await run(
+      `enum Color { Red, Green = 5 }
+       interface Point { x: number; y: number }
+       type Maybe<T> = T | undefined;
+       function first<T>(items: T[]): Maybe<T> { return items[0]; }
+       const p: Point = { x: Color.Green, y: 2 };
+       console.log(Color[0], p.x + p.y, first<string>(["a", "b"]) as string);`,
+    );
+    assertSucceeded(result);
+    assert.equal(text(result), "Red 7 a\n");
+  });
+
+  test("a TypeScript syntax error fails with a SyntaxError naming file:line:column", async () => {
+    const result = await run(`const ok = 1;\nconst broken: number = 2 +;\n`);
+    assert.equal(result.status, "failed");
+    assert.equal(result.exitCode, 1);
+    assert.equal(result.error?.name, "SyntaxError");
+    assert.match(result.error!.message, /\/main\.ts:2:\d+/);
+    assert.deepEqual(result.output, []);
+  });
+
+  test('language: "javascript" runs JavaScript as-is (type annotations are then syntax errors)', async () => {
+    const js = await run(`console.log(typeof process, process.argv[1]);`, { language: "javascript" });
+    assertSucceeded(js);
+    assert.equal(text(js), "object /main.js\n");
+    const annotated = await run(`const x: number = 1;`, { language: "javascript" });
+    assert.equal(annotated.status, "failed");
+    assert.equal(annotated.error?.name, "SyntaxError");
+  });
+
+  test("multiple files with an entry, imported TypeScript-style as ./util.js", async () => {
+    const result = await run({
+      files: {
+        "main.ts": `import { base, twice } from "./util.js";\nimport { triple } from "./lib/more.js";\nconsole.log(twice(base), triple(base));`,
+        "util.ts": `export const base: number = 7;\nexport function twice(n: number): number { return n * 2; }`,
+        "lib/more.ts": `import { base } from "../util.js";\nexport const triple = (n: number): number => n * 3 + base - base;`,
+      },
+      entry: "main.ts",
+    });
+    assertSucceeded(result);
+    assert.equal(text(result), "14 21\n");
+  });
+
+  test('a module can import fs from "node:fs" and readline from "readline"', async () => {
+    const result = await run(
+      `import fs from "node:fs";
+       import * as readline from "readline";
+       const input = fs.readFileSync(0, "utf8").trim();
+       console.log(input, typeof readline.createInterface);`,
+      { stdin: "from stdin\n" },
+    );
+    assertSucceeded(result);
+    assert.equal(text(result), "from stdin function\n");
+  });
+
+  test('require("http") throws a clear, catchable "Cannot find module" error', async () => {
+    const caught = await run(`try { require("http"); } catch (e) { console.log((e as Error).message, (e as { code: string }).code); }`);
+    assertSucceeded(caught);
+    assert.match(text(caught), /^Cannot find module 'http'.* MODULE_NOT_FOUND\n$/);
+    const uncaught = await run(`require("node:http");`);
+    assert.equal(uncaught.status, "failed");
+    assert.match(uncaught.error!.message, /Cannot find module 'node:http'/);
+  });
+
+  test(
+    "importing a file that is not in the program names the missing module",
+    async () => {
+      const result = await run(`import value from "./nope.js";\nconsole.log(value);`);
+      assert.equal(result.status, "failed");
+      assert.match(result.error!.message, /nope/);
+    },
+  );
+});
+
+describe("limits", () => {
+  test("an endless loop is timed_out with no exit code", async () => {
+    const result = await run(`console.log("start"); while (true) {}`, { timeLimit: 100 });
+    assert.equal(result.status, "timed_out");
+    assert.equal(result.exitCode, null);
+    assert.equal(result.error?.name, "IsolatedTimeoutError");
+    assert.equal(text(result), "start\n");
+  });
+
+  test("an endless async loop is timed_out", async () => {
+    const result = await run(`for (;;) await null;`, { timeLimit: 100 });
+    assert.equal(result.status, "timed_out");
+    assert.equal(result.exitCode, null);
+  });
+
+  test("a memory bomb is memory_exceeded", async () => {
+    const result = await run(`const hoard: number[][] = []; for (;;) hoard.push(new Array(100_000).fill(1.5));`, { memoryLimit: 16 * 1024 * 1024, timeLimit: 3000 });
+    assert.equal(result.status, "memory_exceeded");
+    assert.equal(result.exitCode, null);
+    assert.equal(result.error?.name, "IsolatedMemoryError");
+  });
+
+  test(
+    "a small-object memory bomb under a 256 MiB limit is memory_exceeded, not an engine fault",
+    async () => {
+      const result = await run(`const a = []; for (let i = 0; ; i++) a.push({ i });`, { memoryLimit: 256 * 1024 * 1024, timeLimit: 5000 });
+      assert.equal(result.status, "memory_exceeded", JSON.stringify(result.error));
+    },
+  );
+
+  test("output past maxOutputBytes is output_exceeded, the output cut at the limit", async () => {
+    const result = await run(`for (;;) console.log("0123456789");`, { maxOutputBytes: 100 });
+    assert.equal(result.status, "output_exceeded");
+    assert.equal(result.exitCode, null);
+    const bytes = result.output.reduce((n, c) => n + Buffer.byteLength(c.text), 0);
+    assert.ok(bytes <= 100, `${bytes} bytes`);
+    assert.ok(bytes > 0);
+  });
+
+  test(
+    "deeply nested TypeScript source fails as a SyntaxError instead of crashing the process",
+    async () => {
+      const script = `
+        const { IsolatedRuntimeHost } = await import(${JSON.stringify(new URL("../src/index.js", import.meta.url).href)});
+        const { runProgram } = await import(${JSON.stringify(new URL("../src/program/runner.js", import.meta.url).href)});
+        const host = new IsolatedRuntimeHost();
+        const result = await runProgram(host, "(".repeat(100_000));
+        console.log(JSON.stringify({ status: result.status, name: result.error?.name }));
+        host.dispose();`;
+      const outcome = await inChildProcess(script);
+      assert.deepEqual({ code: outcome.code, signal: outcome.signal }, { code: 0, signal: null });
+      assert.deepEqual(JSON.parse(outcome.stdout), { status: "failed", name: "SyntaxError" });
+    },
+  );
+});
+
+describe("isolation between runs", () => {
+  test("nothing a run does to its globals is seen by the next run on the same host", async () => {
+    const first = await run(`(globalThis as any).leaked = 42; var declared = 1; (Array.prototype as any).polluted = true; console.log("set");`);
+    assertSucceeded(first);
+    const second = await run(`console.log(typeof (globalThis as any).leaked, typeof (globalThis as any).declared, ([] as any).polluted);`);
+    assertSucceeded(second);
+    assert.equal(text(second), "undefined undefined undefined\n");
+  });
+
+  test("Math.random differs between two runs", async () => {
+    const program = `console.log(Math.random(), Math.random());`;
+    const [a, b] = [await run(program), await run(program)];
+    assertSucceeded(a);
+    assertSucceeded(b);
+    assert.notEqual(text(a), text(b));
+  });
+});
