@@ -26,9 +26,12 @@ export interface WorkerConfig {
 
 interface TaskBase {
   port: MessagePort;
-  /** Wakes the worker when the reply to a synchronous callback is on the port. */
-  replyFlag: Int32Array;
+  /** Shared flags: STARTED (worker → pool: 1 when the task begins, 2 when it is done) and REPLIED (pool → worker: a sync reply is on the port). */
+  flags: Int32Array;
 }
+export const STARTED = 0;
+export const REPLIED = 1;
+export const DONE = 2; // the value of STARTED once the worker has its result
 export interface RunTask extends TaskBase {
   kind: "run";
   program: ProgramSource;
@@ -43,8 +46,7 @@ export interface InvokeTask extends TaskBase {
 export type Task = RunTask | InvokeTask;
 
 export type WorkerMessage =
-  | { type: "start" }
-  | { type: "output"; chunk: OutputChunk }
+  | { type: "output"; chunks: OutputChunk[] }
   | { type: "call"; id: number; name: string; args: unknown[]; sync: boolean };
 
 export type HostReply =

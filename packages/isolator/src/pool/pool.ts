@@ -11,7 +11,10 @@ import { lambdaSource } from "../lambda.js";
 import type { OutputChunk, ProgramOptions, ProgramSource, RunResult, RunStatus } from "../program/runner.js";
 import type { HostCallback } from "../runtime.js";
 import {
+  DONE,
   errorFromWire,
+  REPLIED,
+  STARTED,
   type HostReply,
   type InvokeOutcome,
   type InvokeTask,
@@ -68,7 +71,7 @@ export class IsolatedPoolClosedError extends IsolatorError {
   override name = "IsolatedPoolClosedError";
 }
 
-type TaskWithoutChannel = Omit<RunTask, "port" | "replyFlag"> | Omit<InvokeTask, "port" | "replyFlag">;
+type TaskWithoutChannel = Omit<RunTask, "port" | "flags"> | Omit<InvokeTask, "port" | "flags">;
 
 interface Tracked {
   status?: RunStatus;
@@ -208,7 +211,7 @@ export class IsolatedRuntimePool implements AsyncDisposable {
       throw new IsolatorError("cancelled before it started");
     }
     const { port1, port2 } = new MessageChannel();
-    const replyFlag = new Int32Array(new SharedArrayBuffer(4));
+    const flags = new Int32Array(new SharedArrayBuffer(8));
     const controller = new AbortController();
     const onAbort = () => {
       tracked.status ??= "cancelled";
@@ -223,22 +226,27 @@ export class IsolatedRuntimePool implements AsyncDisposable {
       started = true;
       this.#notStarted--;
     };
+    const onStart = () => {
+      if (started) return; // settled before the notice arrived
+      markStarted();
+      tracked.startedAt = performance.now();
+      this.#counts.running++;
+      deadline = setTimeout(() => {
+        if (Atomics.load(flags, STARTED) === DONE) return; // finished in time; its result is in flight
+        tracked.status ??= "timed_out";
+        controller.abort();
+      }, timeLimit + HARD_KILL_GRACE_MS);
+    };
+    const startNotice = Atomics.waitAsync(flags, STARTED, 0);
+    if (startNotice.async) void startNotice.value.then(onStart);
+    else onStart();
     port1.on("message", (message: WorkerMessage) => {
       switch (message.type) {
-        case "start":
-          markStarted();
-          tracked.startedAt = performance.now();
-          this.#counts.running++;
-          deadline = setTimeout(() => {
-            tracked.status ??= "timed_out";
-            controller.abort();
-          }, timeLimit + HARD_KILL_GRACE_MS);
-          break;
         case "output":
-          deliver(message.chunk);
+          for (const chunk of message.chunks) deliver(chunk);
           break;
         case "call":
-          void this.#answer(message, port1, replyFlag);
+          void this.#answer(message, port1, flags);
           break;
       }
     });
@@ -246,7 +254,7 @@ export class IsolatedRuntimePool implements AsyncDisposable {
       tracked.output.push(chunk);
       onOutput?.(chunk);
     };
-    const running = this.#piscina.run({ ...task, port: port2, replyFlag } as Task, { transferList: [port2], signal: controller.signal });
+    const running = this.#piscina.run({ ...task, port: port2, flags } as Task, { transferList: [port2], signal: controller.signal });
     this.#inflight.set(running, {
       cancel: () => {
         tracked.status ??= "cancelled";
@@ -265,6 +273,7 @@ export class IsolatedRuntimePool implements AsyncDisposable {
       throw e;
     } finally {
       markStarted();
+      Atomics.notify(flags, STARTED); // releases the start waiter of a task that never started
       if (tracked.startedAt !== undefined) this.#counts.running--;
       clearTimeout(deadline);
       signal?.removeEventListener("abort", onAbort);
@@ -274,7 +283,7 @@ export class IsolatedRuntimePool implements AsyncDisposable {
   }
 
   /** Runs a host callback for a worker and posts the reply (waking a synchronous caller). */
-  async #answer(call: Extract<WorkerMessage, { type: "call" }>, port: MessagePort, flag: Int32Array): Promise<void> {
+  async #answer(call: Extract<WorkerMessage, { type: "call" }>, port: MessagePort, flags: Int32Array): Promise<void> {
     let reply: HostReply;
     const callback = this.#callbacks.get(call.name);
     try {
@@ -298,8 +307,8 @@ export class IsolatedRuntimePool implements AsyncDisposable {
         port.postMessage({ type: "reply", id: call.id, ok: false, message: this.#exposeHostErrors ? describe(e) : "" } satisfies HostReply);
       }
       if (call.sync) {
-        Atomics.store(flag, 0, 1);
-        Atomics.notify(flag, 0);
+        Atomics.store(flags, REPLIED, 1);
+        Atomics.notify(flags, REPLIED);
       }
     }
   }

@@ -7,11 +7,12 @@ import { performance } from "node:perf_hooks";
 import { receiveMessageOnPort, workerData } from "node:worker_threads";
 import { IsolatedRuntimeHost } from "../host.js";
 import { IsolatedRuntime } from "../runtime.js";
-import { runProgram, type RunResult } from "../program/runner.js";
+import { runProgram, type OutputChunk, type RunResult } from "../program/runner.js";
 import { asyncCallback, programSupport } from "../program/support.js";
-import { errorToWire, type HostReply, type InvokeOutcome, type RunRefused, type Task, type WorkerConfig, type WorkerMessage } from "./messages.js";
+import { DONE, errorToWire, REPLIED, STARTED, type HostReply, type InvokeOutcome, type RunRefused, type Task, type WorkerConfig, type WorkerMessage } from "./messages.js";
 
 const config = workerData as WorkerConfig;
+const OUTPUT_FLUSH_MS = 5;
 const host = new IsolatedRuntimeHost();
 // Warm up before the first task (its deadline starts when it does): the program template, the
 // transpiler and the JIT would otherwise count against a task's time limit.
@@ -33,11 +34,11 @@ export default async function handle(task: Task): Promise<RunResult | InvokeOutc
 
   const callSync = (name: string, args: unknown[]): unknown => {
     const id = nextId++;
-    Atomics.store(task.replyFlag, 0, 0);
+    Atomics.store(task.flags, REPLIED, 0);
     post({ type: "call", id, name, args, sync: true });
     for (;;) {
-      Atomics.wait(task.replyFlag, 0, 0);
-      Atomics.store(task.replyFlag, 0, 0);
+      Atomics.wait(task.flags, REPLIED, 0);
+      Atomics.store(task.flags, REPLIED, 0);
       for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
         const reply = m.message as HostReply;
         if (reply.id !== id) {
@@ -66,11 +67,23 @@ export default async function handle(task: Task): Promise<RunResult | InvokeOutc
   };
 
   const elu = performance.eventLoopUtilization();
-  post({ type: "start" });
+  Atomics.store(task.flags, STARTED, 1); // the pool's hard deadline starts now
+  Atomics.notify(task.flags, STARTED);
   try {
     if (task.kind === "run") {
       try {
-        const result = await runProgram(host, task.program, { ...task.options, exposeHostErrors: config.exposeHostErrors }, { onOutput: (chunk) => post({ type: "output", chunk }), setup });
+        // Output crosses in batches: at most every OUTPUT_FLUSH_MS while the program runs (so a
+        // task killed at its deadline has shown what it printed), the rest with the result.
+        let unsent: OutputChunk[] = [];
+        let lastFlush = performance.now();
+        const onOutput = (chunk: OutputChunk) => {
+          unsent.push(chunk);
+          if (performance.now() - lastFlush < OUTPUT_FLUSH_MS) return;
+          post({ type: "output", chunks: unsent });
+          unsent = [];
+          lastFlush = performance.now();
+        };
+        const result = await runProgram(host, task.program, { ...task.options, exposeHostErrors: config.exposeHostErrors }, { onOutput, setup });
         result.stats.cpuMs = performance.eventLoopUtilization(elu).active;
         return result;
       } catch (e) {
@@ -89,6 +102,7 @@ export default async function handle(task: Task): Promise<RunResult | InvokeOutc
       runtime.dispose();
     }
   } finally {
+    Atomics.store(task.flags, STARTED, DONE); // the result is on its way: no hard kill now
     port.off("message", settle);
     port.close();
   }
