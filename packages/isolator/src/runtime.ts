@@ -15,6 +15,9 @@ import {
 import type { GuestInternals } from "./guest/prelude.js";
 import { ENGINE_BASE_MEMORY, hostInternals, type EngineInstance, type IsolatedRuntimeHost } from "./host.js";
 import { lambdaSource, type LambdaSource } from "./lambda.js";
+import { assertLimits, withoutUndefined } from "./options.js";
+import { isTypeScript, mapPositions, transpile } from "./transpile.js";
+import type { TraceMap } from "@jridgewell/trace-mapping";
 import { asyncCallback, ProgramExit, programSupport, type ModuleResolver, type ProgramMain, type ProgramSupport } from "./program/support.js";
 
 export type ConsoleLevel = "log" | "info" | "warn" | "error" | "debug";
@@ -89,6 +92,8 @@ export class IsolatedRuntime implements Disposable {
   /** The guest half of the tape codec, compiled on first need. */
   #tape: { toTape: QuickJSHandle; fromTape: QuickJSHandle } | undefined;
   readonly #lambdas = new Map<string, QuickJSHandle>();
+  /** Source maps of the TypeScript this runtime ran: guest positions are reported in the sources. */
+  readonly #sourceMaps = new Map<string, TraceMap>();
   readonly #callbacks = new Map<string, HostCallback>();
   #disposed = false;
   #fault: unknown = undefined;
@@ -162,7 +167,10 @@ export class IsolatedRuntime implements Disposable {
     }) as Promise<Awaited<R>>;
   }
 
-  /** Evaluates a script (not a module); returns its completion value. Guest globals persist. */
+  /**
+   * Evaluates a script (not a module); returns its completion value. Guest globals persist.
+   * A `.ts` filename means TypeScript: transpiled on the host, errors pointing at its lines.
+   */
   evaluate<R = unknown>(source: string, options: { filename?: string } = {}): R {
     this.#assertUsable();
     return this.#sync(() => this.#copyOut(this.#evalScript(source, options.filename ?? "script.js", 0))) as R;
@@ -185,7 +193,10 @@ export class IsolatedRuntime implements Disposable {
   /** @internal What the program runner (pool workers) needs beyond the public API. */
   get [programSupport](): ProgramSupport {
     return {
-      runMain: (main, resolve) => this.#runMain(main, resolve),
+      runMain: (main, resolve, maps) => {
+        for (const [file, map] of maps ?? []) this.#sourceMaps.set(file, map);
+        return this.#runMain(main, resolve);
+      },
       invokeLambda: (lambda, args) => this.#async(() => this.#call(this.#compiledLambda(lambda), args)),
       exit: (code) => {
         if (this.#depth === 0 || this.#exitCode !== undefined) return;
@@ -473,6 +484,13 @@ export class IsolatedRuntime implements Disposable {
 
   #evalScript(source: string, filename: string, flags: number): QuickJSHandle {
     if (typeof source !== "string") throw new IsolatorError("evaluate expects source text");
+    if (isTypeScript(filename)) {
+      const out = transpile(filename, source);
+      const first = out.diagnostics[0];
+      if (first) throw new IsolatedError("SyntaxError", `${first.file}:${first.line}:${first.column}: ${first.message}`, "", undefined);
+      if (out.map) this.#sourceMaps.set(filename, out.map);
+      source = out.code;
+    }
     const result = this.#ctx.evalCode(source, filename, flags === 0 ? { type: "global" } : flags);
     if (result.error) throw this.#guestError(result.error);
     return result.value;
@@ -659,7 +677,7 @@ export class IsolatedRuntime implements Disposable {
     const outOfMemory = (described[0] === "InternalError" && described[1] === "out of memory") || (thrown === null && this.#nearMemoryLimit());
     if (outOfMemory) return new IsolatedMemoryError(this.#options.memoryLimit); // (the engine throws null when it cannot even build the error)
     const [name, message, stack] = described;
-    return new IsolatedError(name, message, stack, thrown);
+    return new IsolatedError(name, mapPositions(message, this.#sourceMaps), mapPositions(stack, this.#sourceMaps), thrown);
   }
 
   #describe(error: QuickJSHandle): [string, string, string] {
@@ -836,15 +854,8 @@ class GuestFacingError extends Error {
   }
 }
 
-function withoutUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
 function validateOptions(o: Required<Omit<IsolatedRuntimeOptions, "console" | typeof programSupport>> & { console: unknown }): void {
-  for (const key of ["memoryLimit", "timeLimit", "stackLimit", "maxOutputBytes", "maxMessageSize"] as const) {
-    const v = o[key];
-    if (typeof v !== "number" || !(v > 0) || !Number.isFinite(v)) throw new IsolatorError(`option ${key} must be a positive number of ${key === "timeLimit" ? "milliseconds" : "bytes"}`);
-  }
+  assertLimits(o, ["memoryLimit", "timeLimit", "stackLimit", "maxOutputBytes", "maxMessageSize"]);
   if (!(o.console === "inherit" || o.console === "ignore" || typeof o.console === "function")) {
     throw new IsolatorError('option console must be "inherit", "ignore" or a function');
   }

@@ -8,6 +8,7 @@ import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { IsolatorError } from "../errors.js";
 import { lambdaSource } from "../lambda.js";
+import { assertLimits, withoutUndefined } from "../options.js";
 import type { OutputChunk, ProgramOptions, ProgramSource, RunResult, RunStatus } from "../program/runner.js";
 import type { HostCallback } from "../runtime.js";
 import {
@@ -100,7 +101,8 @@ export class IsolatedRuntimePool implements AsyncDisposable {
     if (!Number.isInteger(maxQueue) || maxQueue < 0) throw new IsolatorError("option maxQueue must be a non-negative integer");
     this.#maxQueue = maxQueue;
     this.#callbacks = new Map(Object.entries(options.callbacks ?? {}));
-    this.#limits = { timeLimit: DEFAULT_TIME_LIMIT, ...options.runtime };
+    assertLimits(options.runtime ?? {}, ["timeLimit", "memoryLimit", "stackLimit"]);
+    this.#limits = { timeLimit: DEFAULT_TIME_LIMIT, ...withoutUndefined(options.runtime ?? {}) };
     this.#exposeHostErrors = options.exposeHostErrors ?? false;
     const workerData: WorkerConfig = { callbackNames: [...this.#callbacks.keys()], exposeHostErrors: this.#exposeHostErrors };
     this.#piscina = new Piscina({
@@ -325,16 +327,10 @@ function validateRun(program: ProgramSource, options: ProgramOptions): void {
       throw new IsolatorError(`the entry file '${program.entry}' is not among the program's files`);
     }
   }
-  for (const key of ["timeLimit", "memoryLimit", "stackLimit", "maxOutputBytes"] as const) {
-    const v = options[key];
-    if (v !== undefined && !(typeof v === "number" && v > 0 && Number.isFinite(v))) throw new IsolatorError(`option ${key} must be a positive number`);
-  }
+  assertLimits(options, ["timeLimit", "memoryLimit", "stackLimit", "maxOutputBytes"]);
 }
 
 function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function withoutUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}

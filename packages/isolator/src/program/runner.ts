@@ -8,7 +8,7 @@ import type { IsolatedRuntimeHost } from "../host.js";
 import { IsolatedRuntime } from "../runtime.js";
 import { programSupport, type ModuleResolver } from "./support.js";
 import type { TraceMap } from "@jridgewell/trace-mapping";
-import { isTypeScript, mapPositions, transpile } from "../transpile.js";
+import { isTypeScript, transpile } from "../transpile.js";
 import type { ProgramConfig } from "./environment.js";
 
 export type Language = "typescript" | "javascript";
@@ -187,7 +187,7 @@ export async function runProgram(host: IsolatedRuntimeHost, program: ProgramSour
     const config: ProgramConfig = { argv: ["node", prepared.entry, ...(options.args ?? []).map(String)], stdin: options.stdin ?? "", startedAt: Date.now() };
     runtime.registerCallback("isolator:config", () => config);
     const main = { filename: prepared.entry, source: prepared.files.get(prepared.entry)!, module: prepared.module };
-    const exited = await runtime[programSupport].runMain(main, prepared.module ? resolver(prepared.files) : undefined);
+    const exited = await runtime[programSupport].runMain(main, prepared.module ? resolver(prepared.files) : undefined, prepared.maps);
     if (outputExceeded) return finish("output_exceeded", null);
     const exitCode = exited ?? exitCodeProperty ?? 0;
     return finish(exitCode === 0 ? "succeeded" : "failed", exitCode);
@@ -197,9 +197,7 @@ export async function runProgram(host: IsolatedRuntimeHost, program: ProgramSour
     if (e instanceof IsolatedMemoryError) return finish("memory_exceeded", null, describe(e));
     // An engine abort as its memory runs out is the memory limit at work, not a crash.
     if (e instanceof IsolatedRuntimeFaultedError) return finish(runtime.memoryUsage >= runtime.limits.memoryLimit * 0.9 ? "memory_exceeded" : "crashed", null, describe(e));
-    if (e instanceof IsolatedError) {
-      return finish("failed", 1, { name: e.guestName, message: mapPositions(e.message, prepared.maps), stack: mapPositions(e.guestStack, prepared.maps) });
-    }
+    if (e instanceof IsolatedError) return finish("failed", 1, { name: e.guestName, message: e.message, stack: e.guestStack });
     throw e;
   } finally {
     runtime.dispose();

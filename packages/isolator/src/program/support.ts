@@ -1,5 +1,6 @@
 /** The runtime's internal surface for the program runner (pool workers), kept off the public API. */
 import { IsolatorError } from "../errors.js";
+import type { TraceMap } from "@jridgewell/trace-mapping";
 import type { LambdaSource } from "../lambda.js";
 
 /** A program called process.exit(code): unwinds the running call, uncatchable by the guest. */
@@ -18,8 +19,11 @@ export interface ProgramMain {
 }
 export type ModuleResolver = (specifier: string, referrer: string) => { filename: string; source: string } | undefined;
 export interface ProgramSupport {
-  /** Runs the entry until it and all it scheduled finish; resolves with the exit code if it called exit. */
-  runMain(main: ProgramMain, resolve?: ModuleResolver): Promise<number | undefined>;
+  /**
+   * Runs the entry until it and all it scheduled finish; resolves with the exit code if it called
+   * exit. `maps`: source maps of transpiled files, so errors point at the TypeScript.
+   */
+  runMain(main: ProgramMain, resolve?: ModuleResolver, maps?: ReadonlyMap<string, TraceMap>): Promise<number | undefined>;
   /** invokeAsync for a lambda already turned into source (as it crosses to a pool worker). */
   invokeLambda(lambda: LambdaSource, args: unknown[]): Promise<unknown>;
   /** Stops the running call at the engine's next interrupt poll, as process.exit does. */
