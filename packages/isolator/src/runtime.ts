@@ -731,13 +731,9 @@ export class IsolatedRuntime implements Disposable {
     }
   }
 
-  #callbackName(nameHandle: QuickJSHandle): string {
-    return this.#ctx.getString(nameHandle); // the guest caps names at 256 characters
-  }
-
   #hostCall(nameHandle: QuickJSHandle, argHandles: QuickJSHandle[]): QuickJSHandle {
     return this.#native(() => {
-      const name = this.#callbackName(nameHandle);
+      const name = this.#ctx.getString(nameHandle); // the guest caps names at 256 characters
       const callback = this.#callbacks.get(name);
       if (callback === undefined) throw new GuestFacingError(`no host callback is registered as '${name}'`);
       // One budget for all the arguments: a value passed many times is copied many times.
@@ -771,7 +767,7 @@ export class IsolatedRuntime implements Disposable {
   #hostCallAsync(nameHandle: QuickJSHandle, argsHandle: QuickJSHandle, resolveHandle: QuickJSHandle, rejectHandle: QuickJSHandle): void {
     this.#native(() => {
       if (!this.#asyncActive) throw new GuestFacingError("IsolatorHost.invokeAsync needs an async call: use runtime.invokeAsync or runtime.evaluateAsync");
-      const name = this.#callbackName(nameHandle);
+      const name = this.#ctx.getString(nameHandle); // the guest caps names at 256 characters
       const registered = this.#callbacks.get(name);
       if (registered === undefined) throw new GuestFacingError(`no host callback is registered as '${name}'`);
       if (this.#pendingOps >= MAX_PENDING_CALLS) throw new GuestFacingError(`more than ${MAX_PENDING_CALLS} host calls are pending`);

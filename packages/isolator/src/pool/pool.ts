@@ -47,6 +47,8 @@ export interface IsolatedRuntimePoolOptions {
 export interface PoolRunOptions extends ProgramOptions {
   /** Each stdout/stderr chunk, as it happens. */
   onOutput?: (chunk: OutputChunk) => void;
+  /** The moment a worker starts the task (its deadline starts then). */
+  onStart?: () => void;
   /** Cancels the task, queued or running. */
   signal?: AbortSignal;
 }
@@ -125,13 +127,13 @@ export class IsolatedRuntimePool implements AsyncDisposable {
 
   /** Runs a program (a source, or { files, entry }) in a fresh runtime. Never rejects for what the program does. */
   async run(program: ProgramSource, options: PoolRunOptions = {}): Promise<RunResult> {
-    const { onOutput, signal, ...rest } = options;
+    const { onOutput, onStart, signal, ...rest } = options;
     validateRun(program, rest);
     const programOptions: ProgramOptions = { ...this.#limits, ...withoutUndefined(rest) };
     const tracked: Tracked = { output: [] };
     const submitted = performance.now();
     try {
-      const outcome = (await this.#submit({ kind: "run", program, options: programOptions }, programOptions.timeLimit!, tracked, signal, onOutput)) as RunResult | RunRefused;
+      const outcome = (await this.#submit({ kind: "run", program, options: programOptions }, programOptions.timeLimit!, tracked, { signal, onOutput, onStart })) as RunResult | RunRefused;
       if ("refused" in outcome) throw errorFromWire(outcome.refused);
       const result = outcome;
       result.stats.queuedMs = (tracked.startedAt ?? submitted) - submitted;
@@ -202,8 +204,7 @@ export class IsolatedRuntimePool implements AsyncDisposable {
     task: TaskWithoutChannel,
     timeLimit: number,
     tracked: Tracked,
-    signal?: AbortSignal,
-    onOutput?: (chunk: OutputChunk) => void,
+    { signal, onOutput, onStart: notifyStart }: Pick<PoolRunOptions, "signal" | "onOutput" | "onStart"> = {},
   ): Promise<RunResult | InvokeOutcome | RunRefused> {
     if (this.#closed) throw new IsolatedPoolClosedError("the pool is closed");
     const idle = Math.max(0, this.#size - this.#counts.running);
@@ -233,6 +234,7 @@ export class IsolatedRuntimePool implements AsyncDisposable {
       markStarted();
       tracked.startedAt = performance.now();
       this.#counts.running++;
+      notifyStart?.();
       deadline = setTimeout(() => {
         if (Atomics.load(flags, STARTED) === DONE) return; // finished in time; its result is in flight
         tracked.status ??= "timed_out";
@@ -265,6 +267,7 @@ export class IsolatedRuntimePool implements AsyncDisposable {
     });
     try {
       const result = await running;
+      if (tracked.startedAt === undefined) notifyStart?.(); // it ran faster than the start notice arrived
       // Chunks travel on the task's port, the result on piscina's: deliver what the port had not yet.
       if ("output" in result && Array.isArray(result.output)) for (const chunk of result.output.slice(tracked.output.length)) deliver(chunk);
       return result;

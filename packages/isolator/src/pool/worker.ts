@@ -12,7 +12,6 @@ import { asyncCallback, programSupport } from "../program/support.js";
 import { DONE, errorToWire, REPLIED, STARTED, type HostReply, type InvokeOutcome, type RunRefused, type Task, type WorkerConfig, type WorkerMessage } from "./messages.js";
 
 const config = workerData as WorkerConfig;
-const OUTPUT_FLUSH_MS = 5;
 const host = new IsolatedRuntimeHost();
 // Warm up before the first task (its deadline starts when it does): the program template, the
 // transpiler and the JIT would otherwise count against a task's time limit.
@@ -72,17 +71,8 @@ export default async function handle(task: Task): Promise<RunResult | InvokeOutc
   try {
     if (task.kind === "run") {
       try {
-        // Output crosses in batches: at most every OUTPUT_FLUSH_MS while the program runs (so a
-        // task killed at its deadline has shown what it printed), the rest with the result.
-        let unsent: OutputChunk[] = [];
-        let lastFlush = performance.now();
-        const onOutput = (chunk: OutputChunk) => {
-          unsent.push(chunk);
-          if (performance.now() - lastFlush < OUTPUT_FLUSH_MS) return;
-          post({ type: "output", chunks: unsent });
-          unsent = [];
-          lastFlush = performance.now();
-        };
+        // Each chunk crosses at once: streamed live, and already with the pool if the task is killed.
+        const onOutput = (chunk: OutputChunk) => post({ type: "output", chunks: [chunk] });
         const result = await runProgram(host, task.program, { ...task.options, exposeHostErrors: config.exposeHostErrors }, { onOutput, setup });
         result.stats.cpuMs = performance.eventLoopUtilization(elu).active;
         return result;

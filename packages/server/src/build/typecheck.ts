@@ -1,0 +1,191 @@
+/**
+ * Type-checks a program's files against what the sandbox offers: ECMAScript 2023 (without
+ * SharedArrayBuffer and Atomics, which the sandbox removes) plus SANDBOX_GLOBALS. A warm checker:
+ * the lib files are read and parsed once per TypeChecker, and stay bound across checks, so a check
+ * costs only the user's files. Every check builds a fresh Program (and so a fresh ts.TypeChecker),
+ * which is what keeps one check's declarations out of the next.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import ts from "typescript";
+import { SANDBOX_GLOBALS } from "./sandbox-types.js";
+
+/** 1-based lines and columns; the end is exclusive. */
+export interface Diagnostic {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  /** TypeScript's diagnostic code; 0 for the checker's own refusals. */
+  code: number;
+  category: "error" | "warning" | "suggestion" | "message";
+  message: string;
+}
+
+/** Programs larger than this (UTF-8 bytes of all sources) are refused rather than checked. */
+export const MAX_PROGRAM_BYTES = 1024 * 1024;
+
+// Virtual locations: user files live at "/" (as in the runner: "/main.ts"), libs beside them.
+const LIB_DIR = "/node_modules/typescript/lib/";
+const GLOBALS_FILE = "/node_modules/@isolator/sandbox/index.d.ts";
+const CHECKED = /\.(?:[cm]?[jt]sx?)$/;
+
+const CATEGORIES: Record<ts.DiagnosticCategory, Diagnostic["category"]> = {
+  [ts.DiagnosticCategory.Warning]: "warning",
+  [ts.DiagnosticCategory.Error]: "error",
+  [ts.DiagnosticCategory.Suggestion]: "suggestion",
+  [ts.DiagnosticCategory.Message]: "message",
+};
+
+export class TypeChecker {
+  /** Lib and globals sources by virtual path; the texts are read once, here. */
+  readonly #libTexts = new Map<string, string>();
+  /** Parsed (and, after the first check, bound) lib files, shared by every Program. */
+  readonly #libFiles = new Map<string, ts.SourceFile>();
+  readonly #options: ts.CompilerOptions;
+  /** Whether the lib files are bound: after that, a check that throws cannot have damaged them. */
+  #bound = false;
+  /** The last check's program: createProgram reuses what it can of it (lib resolutions, structure). */
+  #old: ts.Program | undefined;
+
+  constructor() {
+    const diskDir = dirname(ts.getDefaultLibFilePath({}));
+    const libs = sandboxLibs((name) => {
+      const text = readFileSync(join(diskDir, name), "utf8");
+      this.#libTexts.set(LIB_DIR + name, text);
+      return text;
+    });
+    this.#libTexts.set(GLOBALS_FILE, SANDBOX_GLOBALS);
+    this.#options = {
+      strict: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      // Every file is a module: top-level await works without imports, and files' names don't clash.
+      moduleDetection: ts.ModuleDetectionKind.Force,
+      lib: libs,
+      // Libs come from LIB_DIR only, never from @typescript/lib-* lookups.
+      libReplacement: false,
+      types: [],
+      noEmit: true,
+      allowJs: true,
+      checkJs: false,
+      // The runner resolves "./util.js" and "./util.ts" to util.ts, as this does.
+      allowImportingTsExtensions: true,
+      isolatedModules: true,
+      skipLibCheck: true,
+    };
+  }
+
+  check(files: Record<string, string>): Diagnostic[] {
+    const names = Object.keys(files);
+    let bytes = 0;
+    for (const name of names) bytes += Buffer.byteLength(files[name]!, "utf8");
+    if (bytes > MAX_PROGRAM_BYTES) {
+      const largest = names.reduce((a, b) => (files[b]!.length > files[a]!.length ? b : a));
+      return [refusal(largest, `the program is too large to type-check (${bytes} bytes; the limit is ${MAX_PROGRAM_BYTES})`)];
+    }
+
+    // Virtual path -> the caller's name, for reporting.
+    const byPath = new Map<string, string>();
+    for (const name of names) byPath.set(virtualPath(name), name);
+    // The libs win over a user file of the same path, so no program can replace them.
+    const text = (path: string) => this.#libTexts.get(path) ?? (byPath.has(path) ? files[byPath.get(path)!] : undefined);
+    const host: ts.CompilerHost = {
+      getSourceFile: (path, languageVersion) => {
+        const cached = this.#libFiles.get(path);
+        if (cached) return cached;
+        const source = text(path);
+        if (source === undefined) return undefined;
+        const file = ts.createSourceFile(path, source, languageVersion);
+        if (this.#libTexts.has(path)) this.#libFiles.set(path, file);
+        return file;
+      },
+      getDefaultLibFileName: () => LIB_DIR + "lib.d.ts",
+      getDefaultLibLocation: () => LIB_DIR,
+      writeFile: () => undefined,
+      getCurrentDirectory: () => "/",
+      getCanonicalFileName: (path) => path,
+      useCaseSensitiveFileNames: () => true,
+      getNewLine: () => "\n",
+      // Nothing outside the program and the libs exists: no disk access during a check.
+      fileExists: (path) => text(path) !== undefined,
+      readFile: text,
+      directoryExists: (dir) => {
+        const prefix = dir.endsWith("/") ? dir : `${dir}/`;
+        return [...byPath.keys(), ...this.#libTexts.keys()].some((p) => p.startsWith(prefix));
+      },
+      getDirectories: () => [],
+    };
+
+    const roots = [...byPath.keys()].filter((p) => CHECKED.test(p) && !this.#libTexts.has(p));
+    try {
+      const program = ts.createProgram({ rootNames: [...roots, GLOBALS_FILE], options: this.#options, host, oldProgram: this.#old });
+      this.#old = program;
+      const userFiles = roots.map((p) => program.getSourceFile(p)).filter((f): f is ts.SourceFile => f !== undefined);
+      // As tsc does: semantic errors after a syntax error are mostly noise, so report syntax alone.
+      let found: readonly ts.Diagnostic[] = userFiles.flatMap((f) => program.getSyntacticDiagnostics(f));
+      if (found.length === 0) {
+        found = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics(), ...userFiles.flatMap((f) => program.getSemanticDiagnostics(f))];
+        this.#bound = true;
+      }
+      return found.map((d) => convert(d, byPath));
+    } catch (e) {
+      // E.g. a stack overflow on deeply nested source (about 1000 levels). Binding the libs comes
+      // first in a check, so only a first check's failure can leave them half-bound: parse them again.
+      if (!this.#bound) this.#libFiles.clear();
+      this.#old = undefined;
+      const message = e instanceof Error ? e.message : String(e);
+      return [refusal(names[0] ?? "", `the type checker could not check this program: ${message}`)];
+    }
+  }
+}
+
+/**
+ * The lib files of ES2023 without shared memory: every file lib.es2023.d.ts reaches by
+ * `/// <reference lib>` except those that (transitively) pull in a *.sharedmemory lib.
+ */
+function sandboxLibs(read: (name: string) => string): string[] {
+  const closures = new Map<string, Set<string>>();
+  const closure = (name: string): Set<string> => {
+    let all = closures.get(name);
+    if (all) return all;
+    all = new Set([name]);
+    closures.set(name, all);
+    for (const m of read(name).matchAll(/^\/\/\/\s*<reference\s+lib="([^"]+)"/gm)) for (const n of closure(`lib.${m[1]!.toLowerCase()}.d.ts`)) all.add(n);
+    return all;
+  };
+  closure("lib.es2023.d.ts");
+  return [...closures].filter(([, all]) => ![...all].some((n) => n.includes("sharedmemory"))).map(([name]) => name);
+}
+
+/** "main.ts", "./lib/x.ts", "/lib/x.ts" -> "/main.ts", "/lib/x.ts" (never above the root). */
+function virtualPath(name: string): string {
+  const parts: string[] = [];
+  for (const part of name.replace(/\\/g, "/").split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join("/")}`;
+}
+
+function convert(d: ts.Diagnostic, byPath: Map<string, string>): Diagnostic {
+  const base = { code: d.code, category: CATEGORIES[d.category], message: ts.flattenDiagnosticMessageText(d.messageText, "\n") };
+  if (!d.file || d.start === undefined) return { file: "", line: 1, column: 1, endLine: 1, endColumn: 1, ...base };
+  const start = d.file.getLineAndCharacterOfPosition(d.start);
+  const end = d.file.getLineAndCharacterOfPosition(d.start + (d.length ?? 0));
+  return {
+    file: byPath.get(d.file.fileName) ?? d.file.fileName,
+    line: start.line + 1,
+    column: start.character + 1,
+    endLine: end.line + 1,
+    endColumn: end.character + 1,
+    ...base,
+  };
+}
+
+function refusal(file: string, message: string): Diagnostic {
+  return { file, line: 1, column: 1, endLine: 1, endColumn: 1, code: 0, category: "error", message };
+}

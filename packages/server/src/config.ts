@@ -1,0 +1,97 @@
+/** Every setting of the service, with its default, its flag and its environment variable. */
+import { availableParallelism } from "node:os";
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Directory of the SQLite store. */
+  dataDir: string;
+  /** Finished runs' source and output are purged this long after they end. */
+  retentionMs: number;
+  /** Worker threads running programs. */
+  poolSize: number;
+  /** Runs waiting to start before submissions are refused (503). */
+  queueCapacity: number;
+  maxSourceBytes: number;
+  maxFiles: number;
+  maxWaitSeconds: number;
+  defaultLimits: { timeMs: number; memoryMb: number; outputKb: number };
+  maxLimits: { timeMs: number; memoryMb: number; outputKb: number };
+  apiKeys: string[];
+  rateLimitPerMinute: number;
+  cors: string[];
+  logLevel: "silent" | "error" | "warn" | "info" | "debug";
+}
+
+interface Setting {
+  flag: string;
+  env: string;
+  help: string;
+  apply(config: ServerConfig, value: string): void;
+}
+
+const number = (name: string, value: string, min = 0): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number >= ${min}, got '${value}'`);
+  return n;
+};
+
+export const SETTINGS: Setting[] = [
+  { flag: "--host", env: "ISOLATOR_HOST", help: "address to listen on (default 127.0.0.1)", apply: (c, v) => void (c.host = v) },
+  { flag: "--port", env: "ISOLATOR_PORT", help: "port (default 8080; 0 picks a free one)", apply: (c, v) => void (c.port = number("--port", v)) },
+  { flag: "--data", env: "ISOLATOR_DATA", help: "directory of the SQLite store (default ./.isolator)", apply: (c, v) => void (c.dataDir = v) },
+  { flag: "--retention", env: "ISOLATOR_RETENTION", help: "how long finished runs keep source and output, e.g. 24h, 30m, 3600s (default 24h)", apply: (c, v) => void (c.retentionMs = duration(v)) },
+  { flag: "--workers", env: "ISOLATOR_WORKERS", help: "worker threads running programs (default: available parallelism)", apply: (c, v) => void (c.poolSize = number("--workers", v, 1)) },
+  { flag: "--queue", env: "ISOLATOR_QUEUE", help: "runs waiting before submissions get 503 (default 1000)", apply: (c, v) => void (c.queueCapacity = number("--queue", v, 1)) },
+  { flag: "--max-source-kb", env: "ISOLATOR_MAX_SOURCE_KB", help: "largest program, all files (default 256)", apply: (c, v) => void (c.maxSourceBytes = number("--max-source-kb", v, 1) * 1024) },
+  { flag: "--max-time-ms", env: "ISOLATOR_MAX_TIME_MS", help: "largest time limit a run may ask for (default 30000)", apply: (c, v) => void (c.maxLimits.timeMs = number("--max-time-ms", v, 1)) },
+  { flag: "--max-memory-mb", env: "ISOLATOR_MAX_MEMORY_MB", help: "largest memory limit a run may ask for (default 512)", apply: (c, v) => void (c.maxLimits.memoryMb = number("--max-memory-mb", v, 16)) },
+  { flag: "--max-output-kb", env: "ISOLATOR_MAX_OUTPUT_KB", help: "largest output limit a run may ask for (default 4096)", apply: (c, v) => void (c.maxLimits.outputKb = number("--max-output-kb", v, 1)) },
+  { flag: "--api-key", env: "ISOLATOR_API_KEYS", help: "require this bearer key (repeatable; env: comma-separated)", apply: (c, v) => void c.apiKeys.push(...v.split(",").map((k) => k.trim()).filter(Boolean)) },
+  { flag: "--rate-limit", env: "ISOLATOR_RATE_LIMIT", help: "requests per minute per key or IP (default 600)", apply: (c, v) => void (c.rateLimitPerMinute = number("--rate-limit", v, 1)) },
+  { flag: "--cors", env: "ISOLATOR_CORS", help: "allowed origins, comma-separated, or * (default: none)", apply: (c, v) => void c.cors.push(...v.split(",").map((o) => o.trim()).filter(Boolean)) },
+  { flag: "--log-level", env: "ISOLATOR_LOG_LEVEL", help: "silent, error, warn, info or debug (default info)", apply: (c, v) => void (c.logLevel = v as ServerConfig["logLevel"]) },
+];
+
+export function defaultConfig(): ServerConfig {
+  return {
+    host: "127.0.0.1",
+    port: 8080,
+    dataDir: "./.isolator",
+    retentionMs: 24 * 3600_000,
+    poolSize: availableParallelism(),
+    queueCapacity: 1000,
+    maxSourceBytes: 256 * 1024,
+    maxFiles: 32,
+    maxWaitSeconds: 30,
+    defaultLimits: { timeMs: 5000, memoryMb: 64, outputKb: 256 },
+    maxLimits: { timeMs: 30_000, memoryMb: 512, outputKb: 4096 },
+    apiKeys: [],
+    rateLimitPerMinute: 600,
+    cors: [],
+    logLevel: "info",
+  };
+}
+
+/** Defaults, then environment variables, then flags. */
+export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig {
+  const config = defaultConfig();
+  for (const s of SETTINGS) if (env[s.env] !== undefined && env[s.env] !== "") s.apply(config, env[s.env]!);
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
+    const setting = SETTINGS.find((s) => s.flag === flag);
+    if (!setting) throw new Error(`unknown option ${flag}; see isolator serve --help`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new Error(`${flag} needs a value`);
+    setting.apply(config, value);
+  }
+  if (!["silent", "error", "warn", "info", "debug"].includes(config.logLevel)) throw new Error(`unknown log level ${config.logLevel}`);
+  return config;
+}
+
+function duration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!m) throw new Error(`--retention takes a duration like 24h, 30m or 3600s, got '${text}'`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h" | "d"];
+  return Number(m[1]) * unit;
+}

@@ -1,0 +1,286 @@
+/**
+ * The HTTP API (Fastify): runs are submitted, read (or long-polled), streamed as Server-Sent
+ * Events, cancelled and deleted. Every route validates with JSON Schema; every error is
+ * `{ error: { code, message, details } }` with a fitting status.
+ */
+import cors from "@fastify/cors";
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { timingSafeEqual } from "node:crypto";
+import type { ServerConfig } from "../config.js";
+import { QueueFullError, type Orchestrator } from "../orchestrator/orchestrator.js";
+import { TERMINAL, type RunEvent, type RunRecord, type RunRequest, type RunStore } from "../store/store.js";
+import type { Metrics } from "./metrics.js";
+import { acceptedSchema, createRunBody, errorSchema, idParams, runSchema, waitQuery } from "./schemas.js";
+
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+interface Deps {
+  config: ServerConfig;
+  store: RunStore;
+  orchestrator: Orchestrator;
+  metrics: Metrics;
+  health: () => Record<string, unknown>;
+}
+
+type CreateRunBody = {
+  language?: "typescript" | "javascript";
+  source?: string;
+  files?: Record<string, string>;
+  entry?: string;
+  stdin?: string;
+  args?: string[];
+  typecheck?: boolean;
+  limits?: { timeMs?: number; memoryMb?: number; outputKb?: number };
+};
+
+export async function buildApp({ config, store, orchestrator, metrics, health }: Deps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: config.logLevel === "silent" ? false : { level: config.logLevel, redact: ["req.headers.authorization"] },
+    bodyLimit: config.maxSourceBytes * 2 + 2 * 1024 * 1024, // room for stdin; the source cap is checked per request
+    // No coercion: a number where a string belongs is an error, not a string.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    genReqId: () => crypto.randomUUID(),
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: "Isolator API", version: "0.1.0", description: "Durable code-execution runs of TypeScript and JavaScript in isolated sandboxes." },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    },
+  });
+  if (config.cors.length > 0) await app.register(cors, { origin: config.cors.includes("*") ? true : config.cors });
+  await app.register(rateLimit, {
+    max: config.rateLimitPerMinute,
+    timeWindow: 60_000,
+    // Per valid key, else per address: made-up tokens must not each get a fresh allowance.
+    keyGenerator: (req) => {
+      const key = bearer(req);
+      return key !== undefined && config.apiKeys.includes(key) ? `key:${key}` : `ip:${req.ip}`;
+    },
+    allowList: (req) => req.url === "/api/health",
+    errorResponseBuilder: (_req, ctx) => new HttpError(429, "rate_limited", `rate limit exceeded: ${ctx.max} requests per minute; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
+  });
+
+  app.removeContentTypeParser("text/plain"); // the API speaks JSON only: anything else is 415
+  app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown; code?: string }, _req, reply) => {
+    if (error instanceof HttpError) return sendError(reply, error);
+    if (error.validation) return sendError(reply, new HttpError(400, "invalid_request", error.message, error.validation));
+    if (error.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error instanceof SyntaxError) return sendError(reply, new HttpError(400, "invalid_json", "the request body is not valid JSON"));
+    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") return sendError(reply, new HttpError(413, "payload_too_large", "the request body is too large"));
+    if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return sendError(reply, new HttpError(415, "unsupported_media_type", "send JSON (content-type: application/json)"));
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return sendError(reply, new HttpError(error.statusCode, "bad_request", error.message));
+    app.log.error({ err: error }, "unexpected error");
+    return sendError(reply, new HttpError(500, "internal_error", "the server failed to handle the request"));
+  });
+  app.setNotFoundHandler((req, reply) => sendError(reply, new HttpError(404, "not_found", `no route ${req.method} ${req.url.split("?")[0]}`)));
+
+  // Authentication: with API keys configured, every route but health needs one.
+  if (config.apiKeys.length > 0) {
+    const keys = config.apiKeys.map((k) => Buffer.from(k));
+    app.addHook("onRequest", async (req) => {
+      if (req.url === "/api/health") return;
+      const given = Buffer.from(bearer(req) ?? "");
+      if (!keys.some((k) => k.length === given.length && timingSafeEqual(k, given))) {
+        throw new HttpError(401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>", undefined, { "www-authenticate": "Bearer" });
+      }
+    });
+  }
+
+  const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 410: errorSchema, 413: errorSchema, 429: errorSchema, 503: errorSchema };
+
+  app.post<{ Body: CreateRunBody; Querystring: { wait?: string } }>(
+    "/api/runs",
+    { schema: { summary: "Submit a run", body: createRunBody, querystring: waitQuery, response: { 200: runSchema, 202: acceptedSchema, ...errors } } },
+    async (req, reply) => {
+      const request = toRunRequest(req.body, config);
+      let run: RunRecord;
+      try {
+        run = orchestrator.submit(request);
+      } catch (e) {
+        if (e instanceof QueueFullError) throw new HttpError(503, "queue_full", e.message, undefined, { "retry-after": "1" });
+        throw e;
+      }
+      metrics.submitted.inc();
+      const waited = await waitFor(run.id, req.query.wait, req, reply);
+      if (waited && TERMINAL.has(waited.status)) return reply.code(200).send(view(waited, store));
+      reply.header("location", `/api/runs/${run.id}`);
+      return reply.code(202).send({ id: run.id, status: (waited ?? run).status, links: links(run.id) });
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { wait?: string } }>(
+    "/api/runs/:id",
+    { schema: { summary: "Read a run (long-poll with ?wait=seconds)", params: idParams, querystring: waitQuery, response: { 200: runSchema, ...errors } } },
+    async (req, reply) => {
+      existing(req.params.id);
+      const run = (await waitFor(req.params.id, req.query.wait, req, reply)) ?? existing(req.params.id);
+      return view(run, store);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    "/api/runs/:id/events",
+    { schema: { summary: "Stream a run as Server-Sent Events (status, output, then the final run); Last-Event-ID resumes", params: idParams } },
+    async (req, reply) => streamEvents(req, reply, existing(req.params.id)),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/api/runs/:id/cancel",
+    { schema: { summary: "Cancel a run", params: idParams, response: { 200: runSchema, ...errors } } },
+    async (req) => {
+      existing(req.params.id);
+      orchestrator.cancel(req.params.id);
+      return view(await orchestrator.waitForTerminal(req.params.id, 2000) ?? existing(req.params.id), store);
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>("/api/runs/:id", { schema: { summary: "Delete a run's source and output now", params: idParams } }, async (req, reply) => {
+    existing(req.params.id);
+    orchestrator.delete(req.params.id);
+    return reply.code(204).send();
+  });
+
+  app.get("/api/health", { schema: { summary: "Health: pool, store, queue depth" } }, async () => health());
+  app.get("/metrics", { schema: { summary: "Prometheus metrics", hide: false } }, async (_req, reply) => reply.type(metrics.contentType).send(await metrics.render()));
+  app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+  /** The run, or 404 / 410 (purged). */
+  function existing(id: string): RunRecord {
+    const run = store.get(id);
+    if (!run) throw new HttpError(404, "not_found", `no run ${id}`);
+    if (run.purged) throw new HttpError(410, "gone", `run ${id} was deleted or has expired`);
+    return run;
+  }
+
+  async function waitFor(id: string, waitText: string | undefined, req: FastifyRequest, reply: FastifyReply): Promise<RunRecord | undefined> {
+    const wait = Number(waitText ?? 0);
+    if (!wait) return store.get(id);
+    const abort = new AbortController();
+    reply.raw.once("close", () => abort.abort()); // the client went away: stop waiting
+    return orchestrator.waitForTerminal(id, Math.min(wait, config.maxWaitSeconds) * 1000, abort.signal);
+  }
+
+  function streamEvents(req: FastifyRequest, reply: FastifyReply, run: RunRecord): void {
+    const lastId = Number(req.headers["last-event-id"] ?? 0) || 0;
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
+    let sent = lastId;
+    const send = (event: RunEvent) => {
+      if (event.seq <= sent) return;
+      sent = event.seq;
+      res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
+    };
+    const finish = () => {
+      const final = store.get(run.id);
+      if (final) res.write(`event: run\ndata: ${JSON.stringify(view(final, store))}\n\n`);
+      res.end();
+    };
+    // Subscribe first, then replay what is stored: nothing falls between the two.
+    const pending: RunEvent[] = [];
+    let replayed = false;
+    const unsubscribe = orchestrator.subscribe(run.id, (event) => {
+      if (!replayed) return void pending.push(event);
+      send(event);
+      if (event.type === "status" && TERMINAL.has((event.data as { status: RunRecord["status"] }).status)) close();
+    });
+    const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
+    const close = () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      finish();
+    };
+    res.on("close", () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+    for (const event of store.eventsAfter(run.id, lastId)) send(event);
+    replayed = true;
+    for (const event of pending) send(event);
+    if (TERMINAL.has(store.get(run.id)?.status ?? "queued")) close();
+  }
+
+  return app;
+}
+
+function bearer(req: FastifyRequest): string | undefined {
+  const header = req.headers.authorization;
+  return header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
+}
+
+function sendError(reply: FastifyReply, e: HttpError): FastifyReply {
+  for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
+  return reply.code(e.statusCode).send({ error: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) } });
+}
+
+function links(id: string) {
+  return { self: `/api/runs/${id}`, events: `/api/runs/${id}/events`, cancel: `/api/runs/${id}/cancel` };
+}
+
+/** Validates what JSON Schema cannot (one of source/files, sizes, the entry) and applies defaults and maxima. */
+function toRunRequest(body: CreateRunBody, config: ServerConfig): RunRequest {
+  if ((body.source === undefined) === (body.files === undefined)) throw new HttpError(400, "invalid_request", "give either `source` or `files` (with `entry`)");
+  const language = body.language ?? (body.entry && /\.(c|m)?jsx?$/.test(body.entry) ? "javascript" : "typescript");
+  const files = body.source !== undefined ? { [language === "javascript" ? "main.js" : "main.ts"]: body.source } : body.files!;
+  const names = Object.keys(files);
+  if (names.length === 0) throw new HttpError(400, "invalid_request", "`files` is empty");
+  if (names.length > config.maxFiles) throw new HttpError(400, "too_many_files", `at most ${config.maxFiles} files`);
+  for (const name of names) {
+    if (!/^[\w./-]{1,200}$/.test(name) || name.split("/").includes("..")) throw new HttpError(400, "invalid_request", `bad file name '${name}'`);
+  }
+  const bytes = names.reduce((n, name) => n + Buffer.byteLength(files[name]!), 0);
+  if (bytes === 0 || names.every((name) => files[name]!.trim() === "")) throw new HttpError(400, "empty_source", "the program is empty");
+  if (bytes > config.maxSourceBytes) throw new HttpError(413, "source_too_large", `the program is ${bytes} bytes; the limit is ${config.maxSourceBytes}`);
+  const entry = body.entry ?? names[0]!;
+  if (!(entry in files)) throw new HttpError(400, "invalid_request", `the entry '${entry}' is not among the files`);
+  const limit = (given: number | undefined, key: keyof ServerConfig["maxLimits"]) => Math.min(given ?? config.defaultLimits[key], config.maxLimits[key]);
+  return {
+    language,
+    files,
+    entry,
+    stdin: body.stdin ?? "",
+    args: body.args ?? [],
+    typecheck: body.typecheck ?? true,
+    limits: { timeMs: limit(body.limits?.timeMs, "timeMs"), memoryMb: limit(body.limits?.memoryMb, "memoryMb"), outputKb: limit(body.limits?.outputKb, "outputKb") },
+  };
+}
+
+/** The public shape of a run. */
+export function view(run: RunRecord, store: RunStore) {
+  const output = store.output(run.id);
+  const text = (stream: "stdout" | "stderr") =>
+    output
+      .filter((c) => c.stream === stream)
+      .map((c) => c.text)
+      .join("");
+  return {
+    id: run.id,
+    status: run.status,
+    createdAt: run.createdAt,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    language: run.request.language,
+    attempts: run.attempts,
+    diagnostics: run.diagnostics,
+    stdout: text("stdout"),
+    stderr: text("stderr"),
+    output,
+    exitCode: run.exitCode,
+    error: run.error,
+    stats: run.stats,
+    truncated: run.truncated,
+    links: links(run.id),
+  };
+}

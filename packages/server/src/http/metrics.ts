@@ -1,0 +1,40 @@
+/** Prometheus metrics (prom-client): runs by status, build and run latency, queue depth, pool workers. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export interface MetricsSources {
+  queueDepth(): number;
+  running(): number;
+  poolSize(): number;
+  runsByStatus(): Record<string, number>;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly submitted = new Counter({ name: "isolator_runs_submitted_total", help: "Runs accepted", registers: [this.registry] });
+  readonly buildSeconds = new Histogram({ name: "isolator_build_seconds", help: "Build (type-check, transpile) time", buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
+  readonly runSeconds = new Histogram({ name: "isolator_run_seconds", help: "Program run time", buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers: [this.registry] });
+
+  constructor(sources: MetricsSources) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({ name: "isolator_queue_depth", help: "Runs waiting to start", registers: [this.registry], collect() { this.set(sources.queueDepth()); } });
+    new Gauge({ name: "isolator_runs_active", help: "Runs building or running", registers: [this.registry], collect() { this.set(sources.running()); } });
+    new Gauge({ name: "isolator_pool_workers", help: "Worker threads", registers: [this.registry], collect() { this.set(sources.poolSize()); } });
+    new Gauge({
+      name: "isolator_runs",
+      help: "Runs in the store, by status",
+      labelNames: ["status"],
+      registers: [this.registry],
+      collect() {
+        for (const [status, n] of Object.entries(sources.runsByStatus())) this.set({ status }, n);
+      },
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The composition root of `isolator serve`: store, worker pool, type checker, orchestrator and
+ * HTTP API, wired in that direction (API → orchestrator → store/pool → sandbox).
+ */
+import { IsolatedRuntimePool } from "isolator";
+import { TypeChecker } from "./build/typecheck.js";
+import type { ServerConfig } from "./config.js";
+import { buildApp } from "./http/app.js";
+import { Metrics } from "./http/metrics.js";
+import { Orchestrator } from "./orchestrator/orchestrator.js";
+import { RunStore } from "./store/store.js";
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const store = new RunStore(config.dataDir);
+  const pool = new IsolatedRuntimePool({ size: config.poolSize, maxQueue: config.queueCapacity });
+  const checker = new TypeChecker();
+  checker.check({ "warmup.ts": "export const warm: number = 1;" }); // parse the libs now, not in the first run's build
+  const metrics: Metrics = new Metrics({
+    queueDepth: () => orchestrator.queueDepth,
+    running: () => orchestrator.running,
+    poolSize: () => config.poolSize,
+    runsByStatus: () => store.countsByStatus(),
+  });
+  const orchestrator = new Orchestrator({
+    store,
+    pool,
+    checker,
+    queueCapacity: config.queueCapacity,
+    concurrency: config.poolSize * 2, // one building while one runs, per worker
+    onFinish: (run) => {
+      if (run.stats.buildMs !== null) metrics.buildSeconds.observe(run.stats.buildMs / 1000);
+      if (run.stats.runMs !== null) metrics.runSeconds.observe(run.stats.runMs / 1000);
+    },
+  });
+  const app = await buildApp({
+    config,
+    store,
+    orchestrator,
+    metrics,
+    health: () => ({ status: "ok", store: store.ping() ? "ok" : "failing", queueDepth: orchestrator.queueDepth, running: orchestrator.running, pool: pool.stats() }),
+  });
+  const recovered = orchestrator.recover();
+  app.log.info(recovered, "recovered runs from the store");
+
+  const purge = () => {
+    for (const id of store.expiredBefore(new Date(Date.now() - config.retentionMs))) store.purge(id);
+  };
+  purge();
+  const retention = setInterval(purge, Math.max(1000, Math.min(config.retentionMs / 10, 60_000)));
+  retention.unref();
+
+  const address = await app.listen({ host: config.host, port: config.port });
+  return {
+    url: address,
+    async close() {
+      clearInterval(retention);
+      await app.close(); // no new requests
+      await orchestrator.close(); // active runs finish (bounded by their limits); queued ones wait for the next start
+      await pool.close();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,242 @@
+/**
+ * The run store: every run and every event of it (status changes, output chunks) in one SQLite
+ * file. Writes are synchronous transactions (better-sqlite3), so a transition is on disk before
+ * the orchestrator acts on it: a run accepted is a run that survives a crash.
+ */
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Diagnostic } from "../build/typecheck.js";
+
+export type RunStatus =
+  | "queued"
+  | "building"
+  | "running"
+  | "succeeded"
+  | "failed"
+  | "compile_error"
+  | "timed_out"
+  | "memory_exceeded"
+  | "output_exceeded"
+  | "cancelled"
+  | "internal_error";
+
+export const TERMINAL: ReadonlySet<RunStatus> = new Set(["succeeded", "failed", "compile_error", "timed_out", "memory_exceeded", "output_exceeded", "cancelled", "internal_error"]);
+
+export interface RunRequest {
+  language: "typescript" | "javascript";
+  files: Record<string, string>;
+  entry: string;
+  stdin: string;
+  args: string[];
+  typecheck: boolean;
+  limits: { timeMs: number; memoryMb: number; outputKb: number };
+}
+
+export interface OutputChunk {
+  stream: "stdout" | "stderr";
+  text: string;
+  timeMs: number;
+}
+
+export interface RunRecord {
+  id: string;
+  status: RunStatus;
+  request: RunRequest;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  attempts: number;
+  exitCode: number | null;
+  error: { name: string; message: string; stack: string } | null;
+  diagnostics: Diagnostic[];
+  stats: { queuedMs: number | null; buildMs: number | null; runMs: number | null; memoryPeakBytes: number | null };
+  truncated: boolean;
+  purged: boolean;
+}
+
+export interface RunEvent {
+  seq: number;
+  type: "status" | "output";
+  data: unknown;
+}
+
+export class RunStore implements Disposable {
+  readonly #db: Database.Database;
+  readonly #statements;
+
+  constructor(directory: string) {
+    mkdirSync(directory, { recursive: true });
+    this.#db = new Database(join(directory, "isolator.db"));
+    this.#db.pragma("journal_mode = WAL");
+    this.#db.pragma("synchronous = NORMAL"); // WAL + NORMAL: a committed transaction survives a process crash
+    this.#db.exec(`
+      CREATE TABLE IF NOT EXISTS runs (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        request TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        exit_code INTEGER,
+        error TEXT,
+        diagnostics TEXT NOT NULL DEFAULT '[]',
+        stats TEXT NOT NULL DEFAULT '{}',
+        truncated INTEGER NOT NULL DEFAULT 0,
+        purged INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX IF NOT EXISTS runs_by_status ON runs(status);
+      CREATE INDEX IF NOT EXISTS runs_by_created ON runs(created_at);
+      CREATE TABLE IF NOT EXISTS events (
+        run_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq)
+      ) WITHOUT ROWID;
+    `);
+    this.#statements = {
+      insert: this.#db.prepare("INSERT INTO runs (id, status, request, created_at) VALUES (?, 'queued', ?, ?)"),
+      get: this.#db.prepare("SELECT * FROM runs WHERE id = ?"),
+      byStatus: this.#db.prepare("SELECT id FROM runs WHERE status = ? ORDER BY created_at"),
+      countByStatus: this.#db.prepare("SELECT status, COUNT(*) AS n FROM runs GROUP BY status"),
+      lastSeq: this.#db.prepare("SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE run_id = ?"),
+      addEvent: this.#db.prepare("INSERT INTO events (run_id, seq, type, data) VALUES (?, ?, ?, ?)"),
+      events: this.#db.prepare("SELECT seq, type, data FROM events WHERE run_id = ? AND seq > ? ORDER BY seq"),
+      output: this.#db.prepare("SELECT data FROM events WHERE run_id = ? AND type = 'output' ORDER BY seq"),
+      purge: this.#db.prepare("UPDATE runs SET request = NULL, error = NULL, diagnostics = '[]', purged = 1 WHERE id = ?"),
+      purgeEvents: this.#db.prepare("DELETE FROM events WHERE run_id = ?"),
+      clearOutput: this.#db.prepare("DELETE FROM events WHERE run_id = ? AND type = 'output'"),
+      expired: this.#db.prepare("SELECT id FROM runs WHERE purged = 0 AND finished_at IS NOT NULL AND finished_at < ?"),
+    };
+  }
+
+  create(id: string, request: RunRequest, now = new Date()): void {
+    this.#db.transaction(() => {
+      this.#statements.insert.run(id, JSON.stringify(request), now.toISOString());
+      this.#appendEvent(id, "status", { status: "queued", at: now.toISOString() });
+    })();
+  }
+
+  get(id: string): RunRecord | undefined {
+    const row = this.#statements.get.get(id) as RunRow | undefined;
+    return row && toRecord(row);
+  }
+
+  /** Persists a transition (with any other fields) and its status event, in one transaction. */
+  transition(id: string, status: RunStatus, fields: Partial<Omit<RunRecord, "id" | "status" | "request" | "createdAt" | "purged">> = {}): RunEvent {
+    const set: string[] = ["status = @status"];
+    const values: Record<string, unknown> = { id, status };
+    const columns: Record<string, [string, (v: never) => unknown]> = {
+      startedAt: ["started_at", (v: string | null) => v],
+      finishedAt: ["finished_at", (v: string | null) => v],
+      attempts: ["attempts", (v: number) => v],
+      exitCode: ["exit_code", (v: number | null) => v],
+      error: ["error", (v: unknown) => (v === null ? null : JSON.stringify(v))],
+      diagnostics: ["diagnostics", (v: unknown) => JSON.stringify(v)],
+      stats: ["stats", (v: unknown) => JSON.stringify(v)],
+      truncated: ["truncated", (v: boolean) => (v ? 1 : 0)],
+    };
+    for (const [key, value] of Object.entries(fields)) {
+      const column = columns[key];
+      if (!column) continue;
+      set.push(`${column[0]} = @${key}`);
+      values[key] = column[1](value as never);
+    }
+    return this.#db.transaction(() => {
+      this.#db.prepare(`UPDATE runs SET ${set.join(", ")} WHERE id = @id`).run(values);
+      return this.#appendEvent(id, "status", { status, at: new Date().toISOString() });
+    })();
+  }
+
+  appendOutput(id: string, chunks: OutputChunk[]): RunEvent[] {
+    return this.#db.transaction(() => chunks.map((chunk) => this.#appendEvent(id, "output", chunk)))();
+  }
+
+  #appendEvent(id: string, type: RunEvent["type"], data: unknown): RunEvent {
+    const seq = (this.#statements.lastSeq.get(id) as { seq: number }).seq + 1;
+    this.#statements.addEvent.run(id, seq, type, JSON.stringify(data));
+    return { seq, type, data };
+  }
+
+  eventsAfter(id: string, seq: number): RunEvent[] {
+    return (this.#statements.events.all(id, seq) as { seq: number; type: RunEvent["type"]; data: string }[]).map((e) => ({ seq: e.seq, type: e.type, data: JSON.parse(e.data) as unknown }));
+  }
+
+  output(id: string): OutputChunk[] {
+    return (this.#statements.output.all(id) as { data: string }[]).map((e) => JSON.parse(e.data) as OutputChunk);
+  }
+
+  idsWithStatus(status: RunStatus): string[] {
+    return (this.#statements.byStatus.all(status) as { id: string }[]).map((r) => r.id);
+  }
+
+  countsByStatus(): Record<string, number> {
+    return Object.fromEntries((this.#statements.countByStatus.all() as { status: string; n: number }[]).map((r) => [r.status, r.n]));
+  }
+
+  /** Drops a run's output events (an interrupted attempt's, before a retry). */
+  clearOutput(id: string): void {
+    this.#statements.clearOutput.run(id);
+  }
+
+  /** Drops a run's source, output and details; the run itself stays, marked purged. */
+  purge(id: string): void {
+    this.#db.transaction(() => {
+      this.#statements.purge.run(id);
+      this.#statements.purgeEvents.run(id);
+    })();
+  }
+
+  expiredBefore(cutoff: Date): string[] {
+    return (this.#statements.expired.all(cutoff.toISOString()) as { id: string }[]).map((r) => r.id);
+  }
+
+  ping(): boolean {
+    return this.#db.prepare("SELECT 1 AS ok").get() !== undefined;
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+interface RunRow {
+  id: string;
+  status: RunStatus;
+  request: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  attempts: number;
+  exit_code: number | null;
+  error: string | null;
+  diagnostics: string;
+  stats: string;
+  truncated: number;
+  purged: number;
+}
+
+function toRecord(row: RunRow): RunRecord {
+  const stats = JSON.parse(row.stats) as Partial<RunRecord["stats"]>;
+  return {
+    id: row.id,
+    status: row.status,
+    request: (row.request ? JSON.parse(row.request) : null) as RunRequest,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    attempts: row.attempts,
+    exitCode: row.exit_code,
+    error: row.error ? (JSON.parse(row.error) as RunRecord["error"]) : null,
+    diagnostics: JSON.parse(row.diagnostics) as Diagnostic[],
+    stats: { queuedMs: stats.queuedMs ?? null, buildMs: stats.buildMs ?? null, runMs: stats.runMs ?? null, memoryPeakBytes: stats.memoryPeakBytes ?? null },
+    truncated: row.truncated === 1,
+    purged: row.purged === 1,
+  };
+}
