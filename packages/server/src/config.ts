@@ -1,4 +1,5 @@
 /** Every setting of the service, with its default, its flag and its environment variable. */
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 
 export interface ServerConfig {
@@ -48,6 +49,12 @@ export const SETTINGS: Setting[] = [
   { flag: "--max-memory-mb", env: "ISOLATOR_MAX_MEMORY_MB", help: "largest memory limit a run may ask for (default 512)", apply: (c, v) => void (c.maxLimits.memoryMb = number("--max-memory-mb", v, 16)) },
   { flag: "--max-output-kb", env: "ISOLATOR_MAX_OUTPUT_KB", help: "largest output limit a run may ask for (default 4096)", apply: (c, v) => void (c.maxLimits.outputKb = number("--max-output-kb", v, 1)) },
   { flag: "--api-key", env: "ISOLATOR_API_KEYS", help: "require this bearer key (repeatable; env: comma-separated)", apply: (c, v) => void c.apiKeys.push(...v.split(",").map((k) => k.trim()).filter(Boolean)) },
+  {
+    flag: "--api-keys-file",
+    env: "ISOLATOR_API_KEYS_FILE",
+    help: "require one of the bearer keys in this file (one per line, # comments)",
+    apply: (c, v) => void c.apiKeys.push(...readFileSync(v, "utf8").split("\n").map((line) => line.replace(/#.*/, "").trim()).filter(Boolean)),
+  },
   { flag: "--rate-limit", env: "ISOLATOR_RATE_LIMIT", help: "requests per minute per key or IP (default 600)", apply: (c, v) => void (c.rateLimitPerMinute = number("--rate-limit", v, 1)) },
   { flag: "--cors", env: "ISOLATOR_CORS", help: "allowed origins, comma-separated, or * (default: none)", apply: (c, v) => void c.cors.push(...v.split(",").map((o) => o.trim()).filter(Boolean)) },
   { flag: "--log-level", env: "ISOLATOR_LOG_LEVEL", help: "silent, error, warn, info or debug (default info)", apply: (c, v) => void (c.logLevel = v as ServerConfig["logLevel"]) },

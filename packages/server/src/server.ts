@@ -26,10 +26,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     poolSize: () => config.poolSize,
     runsByStatus: () => store.countsByStatus(),
   });
+  // The orchestrator logs through the HTTP app's pino logger, which exists once the app does.
+  const logger: { target?: { info(o: object, m: string): void; error(o: object, m: string): void } } = {};
   const orchestrator = new Orchestrator({
     store,
     pool,
     checker,
+    log: { info: (o, m) => logger.target?.info(o, m), error: (o, m) => logger.target?.error(o, m) },
     queueCapacity: config.queueCapacity,
     concurrency: config.poolSize * 2, // one building while one runs, per worker
     onFinish: (run) => {
@@ -44,6 +47,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     metrics,
     health: () => ({ status: "ok", store: store.ping() ? "ok" : "failing", queueDepth: orchestrator.queueDepth, running: orchestrator.running, pool: pool.stats() }),
   });
+  logger.target = app.log;
   const recovered = orchestrator.recover();
   app.log.info(recovered, "recovered runs from the store");
 

@@ -64,6 +64,8 @@ export interface RunEvent {
 export class RunStore implements Disposable {
   readonly #db: Database.Database;
   readonly #statements;
+  /** Prepared UPDATEs, by the set of columns a transition writes (a handful of shapes). */
+  readonly #updates = new Map<string, Database.Statement>();
 
   constructor(directory: string) {
     mkdirSync(directory, { recursive: true });
@@ -144,8 +146,11 @@ export class RunStore implements Disposable {
       set.push(`${column[0]} = @${key}`);
       values[key] = column[1](value as never);
     }
+    const sql = `UPDATE runs SET ${set.join(", ")} WHERE id = @id`;
+    let update = this.#updates.get(sql);
+    if (!update) this.#updates.set(sql, (update = this.#db.prepare(sql)));
     return this.#db.transaction(() => {
-      this.#db.prepare(`UPDATE runs SET ${set.join(", ")} WHERE id = @id`).run(values);
+      update.run(values);
       return this.#appendEvent(id, "status", { status, at: new Date().toISOString() });
     })();
   }
