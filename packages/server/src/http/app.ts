@@ -7,12 +7,12 @@ import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { ServerConfig } from "../config.js";
 import { QueueFullError, type Orchestrator } from "../orchestrator/orchestrator.js";
-import { TERMINAL, type RunEvent, type RunRecord, type RunRequest, type RunStore } from "../store/store.js";
+import { TERMINAL, type RunEvent, type RunRecord, type RunRequest, type RunStore, type Snippet } from "../store/store.js";
 import type { Metrics } from "./metrics.js";
-import { acceptedSchema, createRunBody, errorSchema, idParams, runSchema, waitQuery } from "./schemas.js";
+import { acceptedSchema, checkBody, createRunBody, errorSchema, idParams, runSchema, snippetBody, snippetSchema, waitQuery } from "./schemas.js";
 
 export class HttpError extends Error {
   constructor(
@@ -152,6 +152,34 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
     return reply.code(204).send();
   });
 
+  app.post<{ Body: Pick<CreateRunBody, "language" | "source" | "files" | "entry"> }>(
+    "/api/check",
+    { schema: { summary: "Type-check (or parse) a program without running it", body: checkBody, response: { ...errors } } },
+    async (req) => ({ diagnostics: orchestrator.check({ ...toProgram(req.body, config), stdin: "", args: [], typecheck: true, limits: config.defaultLimits }) }),
+  );
+
+  app.post<{ Body: Omit<CreateRunBody, "source" | "typecheck" | "limits"> }>(
+    "/api/snippets",
+    { schema: { summary: "Save a program as a shared snippet", body: snippetBody, response: { 201: snippetSchema, ...errors } } },
+    async (req, reply) => {
+      const program = toProgram(req.body, config);
+      const id = snippetId();
+      store.addSnippet(id, { ...program, stdin: req.body.stdin ?? "", args: req.body.args ?? [] });
+      reply.header("location", `/api/snippets/${id}`);
+      return reply.code(201).send(snippetView(id, store.getSnippet(id)!));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    "/api/snippets/:id",
+    { schema: { summary: "Read a shared snippet", params: idParams, response: { 200: snippetSchema, ...errors } } },
+    async (req) => {
+      const snippet = store.getSnippet(req.params.id);
+      if (!snippet) throw new HttpError(404, "not_found", `no snippet ${req.params.id}`);
+      return snippetView(req.params.id, snippet);
+    },
+  );
+
   app.get("/api/health", { schema: { summary: "Health: pool, store, queue depth" } }, async () => health());
   app.get("/metrics", { schema: { summary: "Prometheus metrics", hide: false } }, async (_req, reply) => reply.type(metrics.contentType).send(await metrics.render()));
   app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
@@ -225,12 +253,22 @@ function sendError(reply: FastifyReply, e: HttpError): FastifyReply {
   return reply.code(e.statusCode).send({ error: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) } });
 }
 
+/** Short, unguessable ids for permalinks: 12 characters of base62 (about 71 bits). */
+function snippetId(): string {
+  const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  return Array.from(randomBytes(12), (b) => alphabet[b % 62]).join("");
+}
+
+function snippetView(id: string, snippet: Snippet & { createdAt: string }) {
+  return { id, ...snippet, links: { self: `/api/snippets/${id}`, page: `/s/${id}` } };
+}
+
 function links(id: string) {
   return { self: `/api/runs/${id}`, events: `/api/runs/${id}/events`, cancel: `/api/runs/${id}/cancel` };
 }
 
-/** Validates what JSON Schema cannot (one of source/files, sizes, the entry) and applies defaults and maxima. */
-function toRunRequest(body: CreateRunBody, config: ServerConfig): RunRequest {
+/** Validates what JSON Schema cannot (one of source/files, names, sizes, the entry) and applies defaults. */
+function toProgram(body: Pick<CreateRunBody, "language" | "source" | "files" | "entry">, config: ServerConfig): Pick<RunRequest, "language" | "files" | "entry"> {
   if ((body.source === undefined) === (body.files === undefined)) throw new HttpError(400, "invalid_request", "give either `source` or `files` (with `entry`)");
   const language = body.language ?? (body.entry && /\.(c|m)?jsx?$/.test(body.entry) ? "javascript" : "typescript");
   const files = body.source !== undefined ? { [language === "javascript" ? "main.js" : "main.ts"]: body.source } : body.files!;
@@ -245,6 +283,12 @@ function toRunRequest(body: CreateRunBody, config: ServerConfig): RunRequest {
   if (bytes > config.maxSourceBytes) throw new HttpError(413, "source_too_large", `the program is ${bytes} bytes; the limit is ${config.maxSourceBytes}`);
   const entry = body.entry ?? names[0]!;
   if (!(entry in files)) throw new HttpError(400, "invalid_request", `the entry '${entry}' is not among the files`);
+  return { language, files, entry };
+}
+
+/** A run request: the program, plus stdin, args, typecheck and limits (defaults, clamped to the maxima). */
+function toRunRequest(body: CreateRunBody, config: ServerConfig): RunRequest {
+  const { language, files, entry } = toProgram(body, config);
   const limit = (given: number | undefined, key: keyof ServerConfig["maxLimits"]) => Math.min(given ?? config.defaultLimits[key], config.maxLimits[key]);
   return {
     language,

@@ -35,6 +35,44 @@ export const createRunBody = {
   },
 } as const;
 
+export const checkBody = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    language: createRunBody.properties.language,
+    source: createRunBody.properties.source,
+    files: createRunBody.properties.files,
+    entry: createRunBody.properties.entry,
+  },
+} as const;
+
+export const snippetBody = {
+  type: "object",
+  additionalProperties: false,
+  required: ["files"],
+  properties: {
+    language: createRunBody.properties.language,
+    files: createRunBody.properties.files,
+    entry: createRunBody.properties.entry,
+    stdin: createRunBody.properties.stdin,
+    args: createRunBody.properties.args,
+  },
+} as const;
+
+export const snippetSchema = {
+  type: "object",
+  properties: {
+    id: { type: "string" },
+    language: { type: "string" },
+    files: { type: "object", additionalProperties: { type: "string" } },
+    entry: { type: "string" },
+    stdin: { type: "string" },
+    args: { type: "array", items: { type: "string" } },
+    createdAt: { type: "string" },
+    links: { type: "object", properties: { self: { type: "string" }, page: { type: "string" } } },
+  },
+} as const;
+
 export const waitQuery = {
   type: "object",
   additionalProperties: false,

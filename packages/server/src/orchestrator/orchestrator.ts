@@ -7,7 +7,7 @@
 import { EventEmitter } from "node:events";
 import { randomUUID } from "node:crypto";
 import type { IsolatedRuntimePool, RunResult } from "isolator";
-import type { TypeChecker } from "../build/typecheck.js";
+import type { Diagnostic, TypeChecker } from "../build/typecheck.js";
 import { TERMINAL, type OutputChunk, type RunEvent, type RunRecord, type RunRequest, type RunStatus, type RunStore } from "../store/store.js";
 import { build } from "./build.js";
 
@@ -58,6 +58,11 @@ export class Orchestrator {
     this.#o.store.create(id, request);
     this.#enqueue(id);
     return this.#o.store.get(id)!;
+  }
+
+  /** The build step alone: diagnostics of a program, nothing run (the playground's live checks). */
+  check(request: RunRequest): Diagnostic[] {
+    return build(request, this.#o.checker).diagnostics;
   }
 
   /**

@@ -33,6 +33,15 @@ export interface RunRequest {
   limits: { timeMs: number; memoryMb: number; outputKb: number };
 }
 
+/** A shared program, as the playground saves it. */
+export interface Snippet {
+  language: "typescript" | "javascript";
+  files: Record<string, string>;
+  entry: string;
+  stdin: string;
+  args: string[];
+}
+
 export interface OutputChunk {
   stream: "stdout" | "stderr";
   text: string;
@@ -90,6 +99,11 @@ export class RunStore implements Disposable {
       );
       CREATE INDEX IF NOT EXISTS runs_by_status ON runs(status);
       CREATE INDEX IF NOT EXISTS runs_by_created ON runs(created_at);
+      CREATE TABLE IF NOT EXISTS snippets (
+        id TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
       CREATE TABLE IF NOT EXISTS events (
         run_id TEXT NOT NULL,
         seq INTEGER NOT NULL,
@@ -110,6 +124,8 @@ export class RunStore implements Disposable {
       purge: this.#db.prepare("UPDATE runs SET request = NULL, error = NULL, diagnostics = '[]', purged = 1 WHERE id = ?"),
       purgeEvents: this.#db.prepare("DELETE FROM events WHERE run_id = ?"),
       clearOutput: this.#db.prepare("DELETE FROM events WHERE run_id = ? AND type = 'output'"),
+      addSnippet: this.#db.prepare("INSERT INTO snippets (id, body, created_at) VALUES (?, ?, ?)"),
+      getSnippet: this.#db.prepare("SELECT body, created_at FROM snippets WHERE id = ?"),
       expired: this.#db.prepare("SELECT id FROM runs WHERE purged = 0 AND finished_at IS NOT NULL AND finished_at < ?"),
     };
   }
@@ -196,6 +212,16 @@ export class RunStore implements Disposable {
 
   expiredBefore(cutoff: Date): string[] {
     return (this.#statements.expired.all(cutoff.toISOString()) as { id: string }[]).map((r) => r.id);
+  }
+
+  /** Stores a shared snippet; snippets are immutable (a fork is a new snippet). */
+  addSnippet(id: string, snippet: Snippet): void {
+    this.#statements.addSnippet.run(id, JSON.stringify(snippet), new Date().toISOString());
+  }
+
+  getSnippet(id: string): (Snippet & { createdAt: string }) | undefined {
+    const row = this.#statements.getSnippet.get(id) as { body: string; created_at: string } | undefined;
+    return row && { ...(JSON.parse(row.body) as Snippet), createdAt: row.created_at };
   }
 
   ping(): boolean {
