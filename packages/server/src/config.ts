@@ -1,6 +1,7 @@
 /** Every setting of the service, with its default, its flag and its environment variable. */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
 
 export interface ServerConfig {
   host: string;
@@ -22,6 +23,8 @@ export interface ServerConfig {
   rateLimitPerMinute: number;
   cors: string[];
   logLevel: "silent" | "error" | "warn" | "info" | "debug";
+  /** The built playground (static files served at / and /s/:id). */
+  playgroundDir: string;
 }
 
 interface Setting {
@@ -57,6 +60,7 @@ export const SETTINGS: Setting[] = [
   },
   { flag: "--rate-limit", env: "ISOLATOR_RATE_LIMIT", help: "requests per minute per key or IP (default 600)", apply: (c, v) => void (c.rateLimitPerMinute = number("--rate-limit", v, 1)) },
   { flag: "--cors", env: "ISOLATOR_CORS", help: "allowed origins, comma-separated, or * (default: none)", apply: (c, v) => void c.cors.push(...v.split(",").map((o) => o.trim()).filter(Boolean)) },
+  { flag: "--playground", env: "ISOLATOR_PLAYGROUND", help: "directory of the built playground (default: the monorepo's packages/playground/dist)", apply: (c, v) => void (c.playgroundDir = v) },
   { flag: "--log-level", env: "ISOLATOR_LOG_LEVEL", help: "silent, error, warn, info or debug (default info)", apply: (c, v) => void (c.logLevel = v as ServerConfig["logLevel"]) },
 ];
 
@@ -77,6 +81,7 @@ export function defaultConfig(): ServerConfig {
     rateLimitPerMinute: 600,
     cors: [],
     logLevel: "info",
+    playgroundDir: fileURLToPath(new URL("../../playground/dist", import.meta.url)),
   };
 }
 

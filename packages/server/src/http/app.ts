@@ -7,7 +7,10 @@ import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import fastifyStatic from "@fastify/static";
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { ServerConfig } from "../config.js";
 import { QueueFullError, type Orchestrator } from "../orchestrator/orchestrator.js";
 import { TERMINAL, type RunEvent, type RunRecord, type RunRequest, type RunStore, type Snippet } from "../store/store.js";
@@ -179,6 +182,17 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
       return snippetView(req.params.id, snippet);
     },
   );
+
+  // The playground: static files (precompressed twins served when the client accepts them), and
+  // its permalinks /s/:id, which are the same page.
+  if (existsSync(join(config.playgroundDir, "index.html"))) {
+    await app.register(fastifyStatic, { root: config.playgroundDir, preCompressed: true, index: false, wildcard: false });
+    for (const page of ["/", "/s/:id"]) app.get(page, { schema: { hide: true } }, async (_req, reply) => reply.sendFile("index.html"));
+  } else {
+    app.get("/", { schema: { hide: true } }, async (_req, reply) =>
+      reply.type("text/html").send("<!doctype html><title>Isolator</title><p>The playground is not built: run <code>npm run build</code>. The API is at <code>/api</code>.</p>"),
+    );
+  }
 
   app.get("/api/health", { schema: { summary: "Health: pool, store, queue depth" } }, async () => health());
   app.get("/metrics", { schema: { summary: "Prometheus metrics", hide: false } }, async (_req, reply) => reply.type(metrics.contentType).send(await metrics.render()));
