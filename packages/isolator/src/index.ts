@@ -15,5 +15,6 @@ export { IsolatedRuntimePool, IsolatedPoolClosedError, IsolatedPoolQueueFullErro
 export type { IsolatedRuntimePoolOptions, PoolRunOptions, PoolStats } from "./pool/pool.js";
 export type { RuntimeLimits } from "./pool/messages.js";
 export type { Language, OutputChunk, ProgramOptions, ProgramSource, RunError, RunResult, RunStatus } from "./program/runner.js";
+export { programPath } from "./program/runner.js";
 export { transpile } from "./transpile.js";
 export type { SourceDiagnostic, Transpiled } from "./transpile.js";

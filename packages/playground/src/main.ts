@@ -8,19 +8,9 @@ import { Compartment, EditorState, type Extension } from "@codemirror/state";
 import { oneDark } from "@codemirror/theme-one-dark";
 import { EditorView, keymap } from "@codemirror/view";
 import { basicSetup } from "codemirror";
+import type { Diagnostic } from "isolator-server";
 import { EXAMPLES } from "./examples.js";
 import "./style.css";
-
-interface Diagnostic {
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-  code: number;
-  category: string;
-  message: string;
-}
 
 interface Workspace {
   files: Record<string, string>;

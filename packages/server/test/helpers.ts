@@ -5,20 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultConfig, startServer, type ServerConfig } from "../src/index.js";
 
-export type Status =
-  | "queued"
-  | "building"
-  | "running"
-  | "succeeded"
-  | "failed"
-  | "compile_error"
-  | "timed_out"
-  | "memory_exceeded"
-  | "output_exceeded"
-  | "cancelled"
-  | "internal_error";
+import { TERMINAL as TERMINAL_STATUSES, type RunStatus as Status } from "../src/store/store.js";
 
-export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(["succeeded", "failed", "compile_error", "timed_out", "memory_exceeded", "output_exceeded", "cancelled", "internal_error"]);
+export { TERMINAL_STATUSES, type Status };
 
 /** The public shape of a run (GET /api/runs/:id). */
 export interface RunView {

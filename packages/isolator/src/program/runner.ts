@@ -62,14 +62,14 @@ export function prepareProgram(program: ProgramSource, language?: Language): { f
   const given = typeof program === "string" ? { files: { [language === "javascript" ? "main.js" : "main.ts"]: program }, entry: "" } : program;
   if (typeof given.files !== "object" || given.files === null) throw new IsolatorError("a program needs a source or { files, entry }");
   const names = Object.keys(given.files);
-  const entry = normalize(given.entry || names[0] || "main.js");
+  const entry = programPath(given.entry || names[0] || "main.js");
   const files = new Map<string, string>();
   const maps = new Map<string, TraceMap>();
   const diagnostics: string[] = [];
   for (const name of names) {
     const source = given.files[name];
     if (typeof source !== "string") throw new IsolatorError(`file '${name}' must be text`);
-    const file = normalize(name);
+    const file = programPath(name);
     const ts = language === "typescript" ? !/\.(c|m)?jsx?$/.test(file) || isTypeScript(file) : isTypeScript(file);
     if (!ts) {
       files.set(file, source);
@@ -90,7 +90,8 @@ export class ProgramSyntaxError extends IsolatorError {
   override name = "SyntaxError";
 }
 
-function normalize(name: string): string {
+/** A program file's module path: "main.ts", "./lib/x.ts", "lib\\x.ts" -> "/main.ts", "/lib/x.ts" (never above the root). */
+export function programPath(name: string): string {
   const parts: string[] = [];
   for (const part of name.replace(/\\/g, "/").split("/")) {
     if (part === "" || part === ".") continue;
@@ -114,7 +115,7 @@ function resolver(files: Map<string, string>): ModuleResolver {
     if (specifier === "isolator/guest") return { filename: "isolator/guest", source: "export const host = globalThis.IsolatorHost;" };
     if (!specifier.startsWith(".") && !specifier.startsWith("/")) return undefined;
     const base = referrer.startsWith("/") ? referrer.slice(0, referrer.lastIndexOf("/") + 1) : "/";
-    const path = normalize(specifier.startsWith("/") ? specifier : base + specifier);
+    const path = programPath(specifier.startsWith("/") ? specifier : base + specifier);
     const stem = path.replace(/\.(m|c)?js$/, "");
     for (const candidate of [path, `${stem}.ts`, `${stem}.mts`, `${path}.ts`, `${path}.js`, `${path}/index.ts`, `${path}/index.js`]) {
       const source = files.get(candidate);

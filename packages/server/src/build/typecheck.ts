@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { programPath } from "isolator";
 import ts from "typescript";
 import { SANDBOX_GLOBALS } from "./sandbox-types.js";
 
@@ -89,7 +90,7 @@ export class TypeChecker {
 
     // Virtual path -> the caller's name, for reporting.
     const byPath = new Map<string, string>();
-    for (const name of names) byPath.set(virtualPath(name), name);
+    for (const name of names) byPath.set(programPath(name), name);
     // The libs win over a user file of the same path, so no program can replace them.
     const text = (path: string) => this.#libTexts.get(path) ?? (byPath.has(path) ? files[byPath.get(path)!] : undefined);
     const host: ts.CompilerHost = {
@@ -158,17 +159,6 @@ function sandboxLibs(read: (name: string) => string): string[] {
   };
   closure("lib.es2023.d.ts");
   return [...closures].filter(([, all]) => ![...all].some((n) => n.includes("sharedmemory"))).map(([name]) => name);
-}
-
-/** "main.ts", "./lib/x.ts", "/lib/x.ts" -> "/main.ts", "/lib/x.ts" (never above the root). */
-function virtualPath(name: string): string {
-  const parts: string[] = [];
-  for (const part of name.replace(/\\/g, "/").split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") parts.pop();
-    else parts.push(part);
-  }
-  return `/${parts.join("/")}`;
 }
 
 function convert(d: ts.Diagnostic, byPath: Map<string, string>): Diagnostic {
