@@ -1,4 +1,4 @@
-import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten-core";
+import { WeakLifetime, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime } from "quickjs-emscripten-core";
 import { BjsonReader, BjsonWriter, NeedsTape } from "./codec/bjson.js";
 import { createTape } from "./codec/tape.js";
 import { captureIntrinsics } from "./guest/intrinsics.js";
@@ -64,6 +64,14 @@ const NOT_PRIMITIVE = Symbol("not a primitive");
 /** The parts of the engine's context API that quickjs-emscripten keeps protected. */
 interface ContextInternals {
   ctx: { value: number };
+}
+
+/** What the direct dispatch replaces and uses inside quickjs-emscripten's context. */
+interface DispatchInternals {
+  cToHostCallbacks: { callFunction: (ctx: number, thisPtr: number, argc: number, argv: number, fnId: number) => number };
+  runtime: { hostRefs: { get(id: number): unknown } };
+  memory: { copyJSValue: unknown; freeJSValue: unknown };
+  errorToHandle(error: unknown): QuickJSHandle;
 }
 
 interface ContextMemory {
@@ -147,7 +155,41 @@ export class IsolatedRuntime implements Disposable {
       return true;
     });
     this.#ctxPtr = (this.#ctx as unknown as ContextInternals).ctx.value as unknown as ContextPointer;
+    this.#dispatchDirectly();
     internals.track(this);
+  }
+
+  /**
+   * quickjs-emscripten routes every call of a host function through a generic path built for
+   * async variants (generators, scopes): most of a callback's cost. Our natives are synchronous,
+   * so they are called directly, with the same contract: borrowed argument handles, the result
+   * duplicated for the engine, an error thrown into the guest as an Error with its message.
+   */
+  #dispatchDirectly(): void {
+    const ctx = this.#ctx as unknown as DispatchInternals;
+    const { ffi } = this.#engine;
+    const ctxPtr = this.#ctxPtr;
+    const { copyJSValue, freeJSValue } = ctx.memory;
+    const owner = this.#rt;
+    ctx.cToHostCallbacks.callFunction = (_ctx, _this, argc, argv, fnId) => {
+      const fn = ctx.runtime.hostRefs.get(fnId) as (...args: QuickJSHandle[]) => QuickJSHandle | void;
+      const args = new Array<QuickJSHandle>(argc);
+      for (let i = 0; i < argc; i++) {
+        args[i] = new WeakLifetime(ffi.QTS_ArgvGetJSValueConstPointer(argv as never, i), copyJSValue as never, freeJSValue as never, owner) as unknown as QuickJSHandle;
+      }
+      try {
+        const result = fn(...args);
+        if (!result) return 0;
+        const ptr = ffi.QTS_DupValuePointer(ctxPtr, result.value as never);
+        result.dispose();
+        return ptr as unknown as number;
+      } catch (error) {
+        const handle = ctx.errorToHandle(error);
+        const thrown = ffi.QTS_Throw(ctxPtr, handle.value as never);
+        handle.dispose();
+        return thrown as unknown as number;
+      }
+    };
   }
 
   // ---------------------------------------------------------------------------------------
