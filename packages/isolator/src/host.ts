@@ -7,6 +7,7 @@ import { loadEngine, type SyncModuleFactory } from "./engine/emscripten-sync.js"
 import { SandboxTemplate, type NativeFunctions, type Sandbox } from "./engine/sandbox.js";
 import { IsolatedRuntimeDisposedError } from "./errors.js";
 import { prelude } from "./guest/prelude.js";
+import { ModuleRegistry, projectDirectory, type ModuleLoader } from "./modules/loaders.js";
 import { installProgram } from "./program/environment.js";
 
 const PAGE = 64 * 1024;
@@ -47,6 +48,7 @@ export class IsolatedRuntimeHost implements Disposable {
   readonly #wasmModule: WebAssembly.Module;
   readonly #factory: SyncModuleFactory;
   readonly #runtimes = new Set<Owned>();
+  readonly #modules = new ModuleRegistry();
   #disposed = false;
   /** Guest sources, built once per host: the prelude runs in every runtime, the rest on first need. */
   readonly #sources = {
@@ -74,6 +76,27 @@ export class IsolatedRuntimeHost implements Disposable {
     return (this.#templates[kind] ??= SandboxTemplate.create((limit, onAbort, min) => this.#newInstance(limit, onAbort, min), scripts));
   }
 
+  /**
+   * Grants the host app's own package directory (the nearest package.json above the entry script),
+   * its node_modules included. Returns the host, for chaining.
+   */
+  withProjectModuleLoader(): this {
+    this.#modules.addDirectory(projectDirectory());
+    return this;
+  }
+
+  /** Grants the modules under `directory` (and the node_modules packages they import). */
+  withDirectoryModuleLoader(directory: string): this {
+    this.#modules.addDirectory(directory);
+    return this;
+  }
+
+  /** Grants what `loader` returns for a specifier (undefined passes to the next loader). */
+  withModuleLoader(loader: ModuleLoader): this {
+    this.#modules.addCustom(loader);
+    return this;
+  }
+
   get disposed(): boolean {
     return this.#disposed;
   }
@@ -82,6 +105,7 @@ export class IsolatedRuntimeHost implements Disposable {
   get [hostInternals]() {
     return {
       sources: this.#sources,
+      modules: this.#modules,
       newSandbox: (kind: SandboxKind, memoryLimit: number, onAbort: (reason: unknown) => void, natives: NativeFunctions): Sandbox => {
         this.#assertAlive();
         return this.#template(kind).instantiate((limit, abort, min) => this.#newInstance(limit, abort, min), memoryLimit, onAbort, natives);

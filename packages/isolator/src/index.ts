@@ -12,9 +12,10 @@ export {
   IsolatorError,
 } from "./errors.js";
 export { IsolatedRuntimePool, IsolatedPoolClosedError, IsolatedPoolQueueFullError } from "./pool/pool.js";
-export type { IsolatedRuntimePoolOptions, PoolRunOptions, PoolStats } from "./pool/pool.js";
+export type { IsolatedRuntimePoolOptions, PoolModuleSource, PoolRunOptions, PoolStats } from "./pool/pool.js";
 export type { RuntimeLimits } from "./pool/messages.js";
 export type { Language, OutputChunk, ProgramOptions, ProgramSource, RunError, RunResult, RunStatus } from "./program/runner.js";
 export { programPath } from "./program/runner.js";
 export { transpile } from "./transpile.js";
 export type { SourceDiagnostic, Transpiled } from "./transpile.js";
+export type { ModuleLoader } from "./modules/loaders.js";

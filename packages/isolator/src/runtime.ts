@@ -156,6 +156,7 @@ export class IsolatedRuntime implements Disposable {
     });
     this.#ctxPtr = (this.#ctx as unknown as ContextInternals).ctx.value as unknown as ContextPointer;
     this.#dispatchDirectly();
+    this.#useModules();
     internals.track(this);
   }
 
@@ -444,26 +445,7 @@ export class IsolatedRuntime implements Disposable {
 
   /** Runs a program's entry (script or module) until it and everything it scheduled are done. */
   async #runMain(main: ProgramMain, resolve?: ModuleResolver): Promise<number | undefined> {
-    if (resolve) {
-      // The engine drops a normalizer's error, so a missing module is named here and reported by the loader.
-      const sources = new Map<string, string | Error>();
-      this.#rt.setModuleLoader(
-        (name) => {
-          const source = sources.get(name);
-          return typeof source === "string" ? source : { error: source ?? new Error(`cannot find module '${name}'`) };
-        },
-        (referrer, specifier) => {
-          const found = resolve(specifier, referrer);
-          if (found !== undefined) {
-            sources.set(found.filename, found.source);
-            return found.filename;
-          }
-          const missing = `missing:${specifier}`;
-          sources.set(missing, new Error(`cannot find module '${specifier}' imported from ${referrer}`));
-          return missing;
-        },
-      );
-    }
+    if (resolve) this.#useModules(resolve, main.filename);
     try {
       await this.#async(
         () => {
@@ -479,8 +461,51 @@ export class IsolatedRuntime implements Disposable {
       if (e instanceof ProgramExit) return e.code;
       throw e;
     } finally {
-      if (resolve) this.#rt.removeModuleLoader();
+      if (resolve) this.#useModules();
     }
+  }
+
+  /**
+   * Imports go through the host's module loaders (and first, for a program, its own files). The
+   * engine asks for each module name once per runtime; the host caches the sources across runtimes.
+   * The engine drops a normalizer's error, so a refused import gets a name the loader then fails.
+   */
+  #useModules(program?: ModuleResolver, entry?: string): void {
+    const registry = this.#host[hostInternals].modules;
+    const modules = new Map<string, (() => string) | Error>();
+    // A program's own files have virtual names: what they import from the host's loaders resolves
+    // as from a script.
+    const programFiles = new Set(entry === undefined ? [] : [entry]);
+    let refused = 0;
+    this.#rt.setModuleLoader(
+      (name) => {
+        const found = modules.get(name);
+        if (found === undefined) return { error: new Error(`cannot find module '${name}'`) };
+        if (found instanceof Error) return { error: found };
+        try {
+          return found();
+        } catch (e) {
+          return { error: new Error(e instanceof Error ? e.message : String(e)) };
+        }
+      },
+      (referrer, specifier) => {
+        const own = program?.(specifier, referrer);
+        if (own !== undefined) {
+          modules.set(own.filename, () => own.source);
+          programFiles.add(own.filename);
+          return own.filename;
+        }
+        try {
+          const resolved = registry.resolve(specifier, programFiles.has(referrer) ? undefined : referrer);
+          modules.set(resolved.name, resolved.load);
+          return resolved.name;
+        } catch (e) {
+          const name = `refused:${++refused}:${specifier}`;
+          modules.set(name, e instanceof Error ? new Error(e.message) : new Error(String(e)));
+          return name;
+        }
+      },
+    );
   }
 
   #lambda(fn: (...args: never[]) => unknown): QuickJSHandle {

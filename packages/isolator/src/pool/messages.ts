@@ -22,7 +22,12 @@ export interface RuntimeLimits {
 export interface WorkerConfig {
   callbackNames: string[];
   exposeHostErrors: boolean;
+  /** Module loaders in order: a directory, or the index of a custom loader that runs in the pool's thread. */
+  modules: ({ directory: string } | { custom: number })[];
 }
+
+/** The reserved call name a worker uses to ask a custom module loader for a module, synchronously. */
+export const MODULE_CALL = "isolator:module";
 
 interface TaskBase {
   port: MessagePort;

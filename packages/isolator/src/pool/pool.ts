@@ -8,12 +8,15 @@ import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { IsolatorError } from "../errors.js";
 import { lambdaSource } from "../lambda.js";
+import { projectDirectory, type ModuleLoader } from "../modules/loaders.js";
+import { resolve } from "node:path";
 import { assertLimits, withoutUndefined } from "../options.js";
 import type { OutputChunk, ProgramOptions, ProgramSource, RunResult, RunStatus } from "../program/runner.js";
 import type { HostCallback } from "../runtime.js";
 import {
   DONE,
   errorFromWire,
+  MODULE_CALL,
   REPLIED,
   STARTED,
   type HostReply,
@@ -42,7 +45,14 @@ export interface IsolatedRuntimePoolOptions {
   callbacks?: Record<string, HostCallback>;
   /** Show a throwing callback's message to the guest (never its stack). Default false. */
   exposeHostErrors?: boolean;
+  /**
+   * Module loaders for every task, as on IsolatedRuntimeHost: "project", `{ directory }`, or a
+   * custom loader (it runs in the pool's thread; workers ask it synchronously).
+   */
+  modules?: PoolModuleSource[];
 }
+
+export type PoolModuleSource = "project" | { directory: string } | ModuleLoader;
 
 export interface PoolRunOptions extends ProgramOptions {
   /** Each stdout/stderr chunk, as it happens. */
@@ -87,6 +97,7 @@ export class IsolatedRuntimePool implements AsyncDisposable {
   readonly #callbacks: Map<string, HostCallback>;
   readonly #limits: RuntimeLimits;
   readonly #exposeHostErrors: boolean;
+  readonly #moduleLoaders: ModuleLoader[] = [];
   readonly #size: number;
   readonly #maxQueue: number;
   /** Every task submitted and not yet settled, with what its cancellation must do. */
@@ -106,7 +117,13 @@ export class IsolatedRuntimePool implements AsyncDisposable {
     assertLimits(options.runtime ?? {}, ["timeLimit", "memoryLimit", "stackLimit"]);
     this.#limits = { timeLimit: DEFAULT_TIME_LIMIT, ...withoutUndefined(options.runtime ?? {}) };
     this.#exposeHostErrors = options.exposeHostErrors ?? false;
-    const workerData: WorkerConfig = { callbackNames: [...this.#callbacks.keys()], exposeHostErrors: this.#exposeHostErrors };
+    const modules = (options.modules ?? []).map((source): WorkerConfig["modules"][number] => {
+      if (source === "project") return { directory: projectDirectory() };
+      if (typeof source === "function") return { custom: this.#moduleLoaders.push(source) - 1 };
+      if (source && typeof source === "object" && typeof source.directory === "string") return { directory: resolve(source.directory) };
+      throw new IsolatorError('a pool module source is "project", { directory }, or a loader function');
+    });
+    const workerData: WorkerConfig = { callbackNames: [...this.#callbacks.keys()], exposeHostErrors: this.#exposeHostErrors, modules };
     this.#piscina = new Piscina({
       filename: new URL("./worker.js", import.meta.url).href,
       minThreads: this.#size,
@@ -287,10 +304,13 @@ export class IsolatedRuntimePool implements AsyncDisposable {
     }
   }
 
+  /** A worker's module request: [loader index, specifier, referrer] → source or undefined. */
+  #loadModule = (index: number, specifier: string, referrer: string | null): string | undefined => this.#moduleLoaders[index]?.(specifier, referrer ?? undefined);
+
   /** Runs a host callback for a worker and posts the reply (waking a synchronous caller). */
   async #answer(call: Extract<WorkerMessage, { type: "call" }>, port: MessagePort, flags: Int32Array): Promise<void> {
     let reply: HostReply;
-    const callback = this.#callbacks.get(call.name);
+    const callback = call.name === MODULE_CALL ? this.#loadModule : this.#callbacks.get(call.name);
     try {
       if (!callback) throw new IsolatorError(`no host callback is registered as '${call.name}'`);
       let value = (callback as (...args: unknown[]) => unknown)(...call.args);

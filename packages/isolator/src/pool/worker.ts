@@ -9,10 +9,16 @@ import { IsolatedRuntimeHost } from "../host.js";
 import { IsolatedRuntime } from "../runtime.js";
 import { runProgram, type OutputChunk, type RunResult } from "../program/runner.js";
 import { asyncCallback, programSupport } from "../program/support.js";
-import { DONE, errorToWire, REPLIED, STARTED, type HostReply, type InvokeOutcome, type RunRefused, type Task, type WorkerConfig, type WorkerMessage } from "./messages.js";
+import { DONE, errorToWire, MODULE_CALL, REPLIED, STARTED, type HostReply, type InvokeOutcome, type RunRefused, type Task, type WorkerConfig, type WorkerMessage } from "./messages.js";
 
 const config = workerData as WorkerConfig;
 const host = new IsolatedRuntimeHost();
+/** The running task's synchronous call to the pool's thread (custom module loaders run there). */
+let callPool: ((name: string, args: unknown[]) => unknown) | undefined;
+for (const source of config.modules) {
+  if ("directory" in source) host.withDirectoryModuleLoader(source.directory);
+  else host.withModuleLoader((specifier, referrer) => callPool?.(MODULE_CALL, [source.custom, specifier, referrer ?? null]) as string | undefined);
+}
 // Warm up before the first task (its deadline starts when it does): the program template, the
 // transpiler and the JIT would otherwise count against a task's time limit.
 await runProgram(host, "export {}; console.log(1)");
@@ -51,6 +57,7 @@ export default async function handle(task: Task): Promise<RunResult | InvokeOutc
       }
     }
   };
+  callPool = callSync;
   const callAsync = (name: string, args: unknown[]) =>
     new Promise((resolve, reject) => {
       const id = nextId++;
@@ -92,6 +99,7 @@ export default async function handle(task: Task): Promise<RunResult | InvokeOutc
       runtime.dispose();
     }
   } finally {
+    callPool = undefined;
     Atomics.store(task.flags, STARTED, DONE); // the result is on its way: no hard kill now
     port.off("message", settle);
     port.close();

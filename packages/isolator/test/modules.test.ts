@@ -1,0 +1,119 @@
+// Module loaders: what a host grants is importable; nothing else is, and nothing escapes.
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { IsolatedError, IsolatedRuntime, IsolatedRuntimeHost, IsolatedTimeoutError } from "../src/index.js";
+
+const root = mkdtempSync(join(tmpdir(), "isolator-modules-"));
+const app = join(root, "app");
+const plugins = join(root, "plugins");
+const files: Record<string, string> = {
+  "app/package.json": '{ "name": "app", "type": "module" }',
+  "app/lib/greet.js": "export const greet = (n) => `hi ${n}`;",
+  "app/lib/math.ts": "export interface P { n: number }\nexport const double = (p: P): number => p.n * 2;",
+  "app/lib/counter.js": "export let count = 0;\nexport const bump = () => ++count;",
+  "app/lib/a.js": 'import { b } from "./b.js";\nexport const a = () => "a" + b();',
+  "app/lib/b.js": 'import { a } from "./a.js";\nexport const b = () => "b";\nexport const viaA = () => a();',
+  "app/lib/spin.js": "while (true) {}",
+  "app/lib/probe.js": "export const seen = [typeof process, typeof require, typeof fetch];",
+  "app/lib/host.js": 'import { host } from "isolator/guest";\nexport const sum = host.invoke("add", 2, 3);',
+  "app/data.json": '{ "answer": 42 }',
+  "app/node_modules/esm-pkg/package.json": '{ "name": "esm-pkg", "exports": { ".": { "import": "./esm.js", "require": "./cjs.js" }, "./sub": "./sub.js" } }',
+  "app/node_modules/esm-pkg/esm.js": 'export default "esm entry";',
+  "app/node_modules/esm-pkg/sub.js": 'export const sub = "sub path";',
+  "app/node_modules/cjs-pkg/package.json": '{ "name": "cjs-pkg", "main": "main.js" }',
+  "app/node_modules/cjs-pkg/main.js": 'const dep = require("dep");\nmodule.exports = { value: dep.x + 1 };',
+  "app/node_modules/dep/package.json": '{ "name": "dep", "main": "index.js" }',
+  "app/node_modules/dep/index.js": "exports.x = 41;",
+  "plugins/hello.ts": 'export const hello = (who: string): string => `hello, ${who}`;',
+  "outside/secret.js": 'export const secret = "outside";',
+};
+
+let host: IsolatedRuntimeHost;
+before(() => {
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, name)), { recursive: true });
+    writeFileSync(join(root, name), text);
+  }
+  symlinkSync(join(root, "outside/secret.js"), join(app, "lib/link.js"));
+  host = new IsolatedRuntimeHost()
+    .withDirectoryModuleLoader(app)
+    .withDirectoryModuleLoader(plugins)
+    .withModuleLoader((specifier) => (specifier === "virtual:config" ? 'export default { mode: "test" };' : undefined));
+});
+after(() => {
+  host.dispose();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const imported = async (rt: IsolatedRuntime, specifier: string, expression: string) =>
+  rt.evaluateAsync(`{ const m = await import(${JSON.stringify(specifier)}); ${expression} }`);
+
+describe("granted modules", () => {
+  test("relative files, TypeScript, JSON, packages (exports conditions, subpaths), CommonJS with require, custom", async () => {
+    using rt = new IsolatedRuntime(host);
+    assert.equal(await imported(rt, "./lib/greet.js", "m.greet('ann')"), "hi ann");
+    assert.equal(await imported(rt, "./lib/math.js", "m.double({ n: 21 })"), 42); // .js names the .ts file
+    assert.equal(await imported(rt, "./data.json", "m.default.answer"), 42);
+    assert.equal(await imported(rt, "esm-pkg", "m.default"), "esm entry");
+    assert.equal(await imported(rt, "esm-pkg/sub", "m.sub"), "sub path");
+    assert.equal(await imported(rt, "cjs-pkg", "m.default.value"), 42);
+    assert.equal(await imported(rt, "virtual:config", "m.default.mode"), "test");
+  });
+
+  test("isolator/guest is built in, and import cycles work", async () => {
+    using rt = new IsolatedRuntime(host);
+    rt.registerCallback("add", (a: number, b: number) => a + b);
+    assert.equal(await imported(rt, "./lib/host.js", "m.sum"), 5);
+    assert.equal(await imported(rt, "./lib/b.js", "m.viaA()"), "ab");
+  });
+
+  test("a module is instantiated once per runtime; a new runtime starts fresh", async () => {
+    using rt = new IsolatedRuntime(host);
+    assert.equal(await imported(rt, "./lib/counter.js", "m.bump()"), 1);
+    assert.equal(await imported(rt, "./lib/counter.js", "m.bump()"), 2);
+    using other = new IsolatedRuntime(host);
+    assert.equal(await imported(other, "./lib/counter.js", "m.bump()"), 1);
+  });
+
+  test("granting a module grants only its code: it runs with no more capability than any guest", async () => {
+    using rt = new IsolatedRuntime(host);
+    assert.deepEqual(await imported(rt, "./lib/probe.js", "m.seen"), ["undefined", "undefined", "undefined"]);
+  });
+
+  test("relative imports from scripts resolve against the first directory loader's root only", async () => {
+    using rt = new IsolatedRuntime(host);
+    await assert.rejects(imported(rt, "./hello.js", "m.hello('x')"), /no module loader grants it/);
+  });
+
+  test("module bodies run under the runtime's limits", async () => {
+    using rt = new IsolatedRuntime(host, { timeLimit: 200 });
+    await assert.rejects(imported(rt, "./lib/spin.js", "1"), IsolatedTimeoutError);
+  });
+});
+
+describe("refused imports", () => {
+  for (const [specifier, reason] of [
+    ["node:fs", /Node\.js and QuickJS built-in modules are not available.*loaders consulted: directory .*app, directory .*plugins, a custom loader/],
+    ["std", /built-in modules are not available/],
+    ["../outside/secret.js", /outside/],
+    ["../../../../../../etc/passwd", /outside|no module loader grants it/],
+    ["./lib/link.js", /resolves to .*outside\/secret\.js, outside/],
+    ["/etc/passwd", /absolute paths are refused/],
+    ["left-pad", /no module loader grants it/],
+  ] as const) {
+    test(`'${specifier}' is refused with a clear error`, async () => {
+      using rt = new IsolatedRuntime(host);
+      await assert.rejects(imported(rt, specifier, "1"), (e: unknown) => e instanceof IsolatedError && reason.test(e.message));
+    });
+  }
+
+  test("a host with no loaders refuses every import but isolator/guest", async () => {
+    using bare = new IsolatedRuntimeHost();
+    using rt = new IsolatedRuntime(bare);
+    await assert.rejects(imported(rt, "./x.js", "1"), /loaders consulted: none/);
+    assert.equal(await imported(rt, "isolator/guest", "typeof m.host.invoke"), "function");
+  });
+});
