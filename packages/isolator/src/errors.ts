@@ -62,3 +62,14 @@ export class IsolatedRuntimeFaultedError extends IsolatorError {
 export class IsolatedRuntimeDisposedError extends IsolatorError {
   override name = "IsolatedRuntimeDisposedError";
 }
+
+/** What the host asked for is not there: a module, an export, a class, a method, enough arguments, or it is private. */
+export class IsolatedLookupError extends IsolatorError {
+  override name = "IsolatedLookupError";
+  constructor(
+    readonly kind: "module" | "export" | "constructor" | "method" | "arity" | "private" | "object",
+    message: string,
+  ) {
+    super(message);
+  }
+}

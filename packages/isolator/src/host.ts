@@ -2,6 +2,7 @@ import { QuickJSFFI } from "@jitl/quickjs-wasmfile-release-sync/ffi";
 import { QuickJSWASMModule } from "quickjs-emscripten-core";
 import { createTape } from "./codec/tape.js";
 import { createFormatter } from "./guest/format.js";
+import { createObjectTable } from "./guest/objects.js";
 import { captureIntrinsics } from "./guest/intrinsics.js";
 import { loadEngine, type SyncModuleFactory } from "./engine/emscripten-sync.js";
 import { SandboxTemplate, type NativeFunctions, type Sandbox } from "./engine/sandbox.js";
@@ -56,6 +57,7 @@ export class IsolatedRuntimeHost implements Disposable {
     program: `(${installProgram.toString()})(globalThis)`,
     tape: `(${createTape.toString()})`,
     format: `(${createFormatter.toString()})`,
+    objects: `(${createObjectTable.toString()})`,
   };
 
   /** Memory images to start runtimes from: the prelude, and (made on first use) prelude + program environment. */

@@ -1,9 +1,11 @@
 export { IsolatedRuntimeHost } from "./host.js";
 export { IsolatedRuntime } from "./runtime.js";
+export { IsolatedMethod, IsolatedObject } from "./objects.js";
 export type { ConsoleEntry, ConsoleLevel, HostCallback, IsolatedRuntimeOptions } from "./runtime.js";
 export {
   IsolatedCaptureError,
   IsolatedError,
+  IsolatedLookupError,
   IsolatedMemoryError,
   IsolatedRuntimeDisposedError,
   IsolatedRuntimeFaultedError,

@@ -16,23 +16,25 @@ const CACHE_LIMIT = 2000;
  * the body reads from the host's scope would be undefined in the guest: those names are
  * reported (and checked against the guest's globals by the runtime) before anything runs.
  */
-export function lambdaSource(fn: (...args: never[]) => unknown): LambdaSource {
-  if (typeof fn !== "function") throw new IsolatorError("expected a function to run in the runtime");
+export function lambdaSource(fn: (...args: never[]) => unknown, kind: "lambda" | "class" = "lambda"): LambdaSource {
+  if (typeof fn !== "function") throw new IsolatorError(`expected a ${kind === "class" ? "class" : "function"} to run in the runtime`);
   const text = Function.prototype.toString.call(fn);
   let entry = cache.get(text);
   if (entry === undefined) {
-    entry = analyse(text);
+    entry = analyse(text, kind);
     if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
     cache.set(text, entry);
   }
   return entry;
 }
 
-function analyse(text: string): LambdaSource {
+function analyse(text: string, kind: "lambda" | "class"): LambdaSource {
   if (/\{\s*\[native code\]\s*\}$/.test(text)) {
     throw new IsolatorError("native and bound functions have no source to ship; pass a function written in JavaScript");
   }
-  if (/^class\b/.test(text)) throw new IsolatorError("a class is not a lambda; use createObject for classes");
+  const isClass = /^class\b/.test(text);
+  if (isClass && kind === "lambda") throw new IsolatorError("a class is not a lambda; use createObject for classes");
+  if (!isClass && kind === "class") throw new IsolatorError("createObject takes a class (class syntax), or a module specifier and an export name");
   const expression = toExpression(text);
   const program = parse(`(${expression});`, { ecmaVersion: "latest", sourceType: "script" }) as Node;
   // `typeof x` is how code feature-detects: it never throws for a missing global, so it captures nothing.

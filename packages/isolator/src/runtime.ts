@@ -5,6 +5,7 @@ import { captureIntrinsics } from "./guest/intrinsics.js";
 import {
   IsolatedCaptureError,
   IsolatedError,
+  IsolatedLookupError,
   IsolatedMemoryError,
   IsolatedRuntimeDisposedError,
   IsolatedRuntimeFaultedError,
@@ -18,6 +19,7 @@ import { lambdaSource, type LambdaSource } from "./lambda.js";
 import { assertLimits, withoutUndefined } from "./options.js";
 import { isTypeScript, mapPositions, transpile } from "./transpile.js";
 import type { TraceMap } from "@jridgewell/trace-mapping";
+import { IsolatedMethod, IsolatedObject, liveObjectId, objectSupport, ownerOf, type ObjectSupport, type OwnerRef } from "./objects.js";
 import { asyncCallback, ProgramExit, programSupport, type ModuleResolver, type ProgramMain, type ProgramSupport } from "./program/support.js";
 
 export type ConsoleLevel = "log" | "info" | "warn" | "error" | "debug";
@@ -95,7 +97,11 @@ export class IsolatedRuntime implements Disposable {
   readonly #rt: QuickJSRuntime;
   readonly #ctx: QuickJSContext;
   readonly #ctxPtr: ContextPointer;
-  readonly #sources: { prelude: string; tape: string; format: string };
+  readonly #sources: { prelude: string; tape: string; format: string; objects: string };
+  /** The guest's table of isolated objects, compiled on first use. */
+  #objects: QuickJSHandle | undefined;
+  /** Module namespaces and self-contained classes the host referred to, by specifier or source. */
+  readonly #owners = new Map<string, QuickJSHandle>();
   readonly #internals: { [K in keyof GuestInternals]: QuickJSHandle };
   /** The guest half of the tape codec, compiled on first need. */
   #tape: { toTape: QuickJSHandle; fromTape: QuickJSHandle } | undefined;
@@ -224,6 +230,22 @@ export class IsolatedRuntime implements Disposable {
     return this.#async(() => this.#evalScript(source, options.filename ?? "script.js", EVAL_FLAG_ASYNC), true) as Promise<R>;
   }
 
+  /**
+   * Creates an object inside the runtime: from a self-contained class (`createObject(Counter, 10)`)
+   * or from a module's export (`createObject("./model/person.js", "Person", "Ann", 3)`). The
+   * constructor runs in the guest with copied arguments; the object stays there.
+   */
+  createObject(classOrModule: (abstract new (...args: never[]) => unknown) | string, ...rest: unknown[]): IsolatedObject {
+    const [owner, args] = ownerOf(classOrModule, rest);
+    return new IsolatedObject(this, this[objectSupport].construct(owner, args));
+  }
+
+  /** A method of a class (self-contained, or a module's export), or a module's exported function. */
+  getMethod(classOrModule: (abstract new (...args: never[]) => unknown) | string, name: string): IsolatedMethod {
+    const owner: OwnerRef = typeof classOrModule === "string" ? { specifier: classOrModule } : { source: lambdaSource(classOrModule as never, "class") };
+    return new IsolatedMethod(this, owner, name);
+  }
+
   /** Makes a host function callable from the guest as `IsolatorHost.invoke(name, ...args)` (or `invokeAsync`). */
   registerCallback(name: string, callback: HostCallback): this {
     this.#assertUsable();
@@ -254,6 +276,33 @@ export class IsolatedRuntime implements Disposable {
   get limits(): { memoryLimit: number; timeLimit: number; stackLimit: number } {
     const { memoryLimit, timeLimit, stackLimit } = this.#options;
     return { memoryLimit, timeLimit, stackLimit };
+  }
+
+  /** @internal What isolated objects and methods need: calls on the guest's object table. */
+  get [objectSupport](): ObjectSupport {
+    return {
+      runtime: this,
+      construct: (owner, args) => this.#sync(() => this.#readNumber(this.#objectCall("construct", [this.#owner(owner)], args))),
+      call: (id, name, args) => this.#sync(() => this.#copyOut(this.#objectCall("call", [this.#ctx.newNumber(id), this.#ctx.newString(name)], args))),
+      callAsync: (id, name, args) => this.#async(() => this.#objectCall("call", [this.#ctx.newNumber(id), this.#ctx.newString(name)], args)),
+      apply: (owner, name, id, args) =>
+        this.#sync(() => {
+          const fn = this.#objectCall("method", [this.#owner(owner), this.#ctx.newString(name)], undefined);
+          try {
+            return this.#copyOut(this.#objectCall("apply", [fn.dup(), this.#ctx.newNumber(id)], args));
+          } finally {
+            fn.dispose();
+          }
+        }),
+      check: (owner, name) =>
+        this.#sync(() => {
+          this.#objectCall("method", [this.#owner(owner), this.#ctx.newString(name)], undefined).dispose();
+        }),
+      release: (id) => {
+        if (this.#disposed || this.#fault !== undefined || this.#objects === undefined) return;
+        this.#sync(() => this.#objectCall("release", [this.#ctx.newNumber(id)], undefined).dispose());
+      },
+    };
   }
 
   /** Bytes of linear memory this runtime's instance holds now. */
@@ -540,7 +589,7 @@ export class IsolatedRuntime implements Disposable {
   #call(fn: QuickJSHandle, args: readonly unknown[]): QuickJSHandle {
     const handles: QuickJSHandle[] = [];
     try {
-      for (const arg of args) handles.push(this.#copyIn(arg, `$[${handles.length}]`));
+      for (const arg of args) handles.push(this.#liveOrCopy(arg, `$[${handles.length}]`));
       const result = this.#ctx.callFunction(fn, this.#ctx.undefined, handles);
       if (result.error) throw this.#guestError(result.error);
       return result.value;
@@ -567,7 +616,7 @@ export class IsolatedRuntime implements Disposable {
   // Values across the boundary
 
   /** Compiles a lazily loaded part of the guest machinery and instantiates it with the captured intrinsics. */
-  #compile(name: "tape" | "format", intrinsics: QuickJSHandle): QuickJSHandle {
+  #compile(name: "tape" | "format" | "objects", intrinsics: QuickJSHandle): QuickJSHandle {
     const factory = this.#ctx.unwrapResult(this.#ctx.evalCode(this.#sources[name], `isolator:${name}`, { type: "global", strict: true }));
     const result = this.#ctx.callFunction(factory, this.#ctx.undefined, intrinsics);
     factory.dispose();
@@ -582,6 +631,102 @@ export class IsolatedRuntime implements Disposable {
       tape.dispose();
     }
     return this.#tape;
+  }
+
+  /** Calls a function of the guest's object table; `fixed` handles are consumed, `args` copied in as an array. */
+  #objectCall(op: "construct" | "call" | "apply" | "method" | "release", fixed: QuickJSHandle[], args: readonly unknown[] | undefined): QuickJSHandle {
+    this.#objects ??= this.#compile("objects", this.#internals.intrinsics);
+    const handles = [...fixed];
+    try {
+      if (args !== undefined) handles.push(this.#argsArray(args));
+      const fn = this.#ctx.getProp(this.#objects, op);
+      const result = this.#ctx.callFunction(fn, this.#objects, handles);
+      fn.dispose();
+      if (result.error) throw this.#lookupError(this.#guestError(result.error));
+      return result.value;
+    } finally {
+      for (const h of handles) h.dispose();
+    }
+  }
+
+  /** A guest array of copied arguments; an IsolatedObject argument arrives as its live guest object. */
+  #argsArray(args: readonly unknown[]): QuickJSHandle {
+    const array = this.#ctx.newArray();
+    args.forEach((arg, i) => {
+      const handle = this.#liveOrCopy(arg, `$[${i}]`);
+      this.#ctx.setProp(array, i, handle);
+      handle.dispose();
+    });
+    return array;
+  }
+
+  #liveOrCopy(value: unknown, path: string): QuickJSHandle {
+    const id = liveObjectId(value, this);
+    return id === undefined ? this.#copyIn(value, path) : this.#liveObject(id);
+  }
+
+  #liveObject(id: number): QuickJSHandle {
+    const getter = this.#ctx.getProp(this.#objects!, "get");
+    const idHandle = this.#ctx.newNumber(id);
+    const result = this.#ctx.callFunction(getter, this.#objects!, idHandle);
+    getter.dispose();
+    idHandle.dispose();
+    if (result.error) throw this.#lookupError(this.#guestError(result.error));
+    return result.value;
+  }
+
+  #readNumber(handle: QuickJSHandle): number {
+    const n = this.#ctx.getNumber(handle);
+    handle.dispose();
+    return n;
+  }
+
+  /** Guest errors the object table raises on purpose become IsolatedLookupError. */
+  #lookupError(error: IsolatorError): IsolatorError {
+    const m = error instanceof IsolatedError ? /^IsolatorLookupError:(\w+)$/.exec(error.guestName) : null;
+    return m ? new IsolatedLookupError(m[1] as IsolatedLookupError["kind"], error.message) : error;
+  }
+
+  /** A class (self-contained source) or a module export, as a guest handle (cached per runtime). */
+  #owner(owner: OwnerRef): QuickJSHandle {
+    const key = "source" in owner ? `class:${owner.source.expression}` : `module:${owner.specifier}`;
+    let handle = this.#owners.get(key);
+    if (handle === undefined) {
+      handle = "source" in owner ? this.#classHandle(owner.source) : this.#importSync(owner.specifier);
+      this.#owners.set(key, handle);
+    }
+    if ("source" in owner || owner.exportName === undefined) return handle.dup();
+    const value = this.#ctx.getProp(handle, owner.exportName);
+    if (this.#ctx.typeof(value) === "undefined") {
+      value.dispose();
+      throw new IsolatedLookupError("export", `module '${owner.specifier}' has no export '${owner.exportName}'`);
+    }
+    return value;
+  }
+
+  #classHandle(source: LambdaSource): QuickJSHandle {
+    const missing = this.#missingGlobals(source.freeIdentifiers);
+    if (missing.length > 0) throw new IsolatedCaptureError(missing);
+    const result = this.#ctx.evalCode(`(${source.expression})`, "class.js", { type: "global", strict: true });
+    if (result.error) throw this.#guestError(result.error);
+    return result.value;
+  }
+
+  /** Imports a module now: its namespace (a module with top-level await cannot be imported this way). */
+  #importSync(specifier: string): QuickJSHandle {
+    const promise = this.#evalScript(`import(${JSON.stringify(specifier)})`, "isolator:import", 0);
+    try {
+      this.#drain();
+      const state = this.#ctx.getPromiseState(promise);
+      if (state.type === "fulfilled") return state.notAPromise ? promise.dup() : state.value;
+      if (state.type === "rejected") {
+        const error = this.#guestError(state.error);
+        throw new IsolatedLookupError("module", error.message);
+      }
+      throw new IsolatedLookupError("module", `module '${specifier}' did not finish loading synchronously (top-level await?)`);
+    } finally {
+      promise.dispose();
+    }
   }
 
   /** Host value -> new guest handle. Natively decoded bjson; the tape when the format falls short. */

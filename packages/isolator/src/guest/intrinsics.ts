@@ -41,6 +41,7 @@ export function captureIntrinsics(g: typeof globalThis) {
     viewOffset: uncurry(getter(g.DataView.prototype, "byteOffset") as () => number),
     viewLength: uncurry(getter(g.DataView.prototype, "byteLength") as () => number),
     apply,
+    construct: g.Reflect.construct,
     push: uncurry(g.Array.prototype.push as (v: unknown) => number),
     unshift: uncurry(g.Array.prototype.unshift as (v: unknown) => number),
     sort: uncurry(g.Array.prototype.sort as (cmp: (a: never, b: never) => number) => unknown),
