@@ -6,7 +6,9 @@ import { createObjectTable } from "./guest/objects.js";
 import { captureIntrinsics } from "./guest/intrinsics.js";
 import { loadEngine, type SyncModuleFactory } from "./engine/emscripten-sync.js";
 import { SandboxTemplate, type NativeFunctions, type Sandbox } from "./engine/sandbox.js";
-import { IsolatedRuntimeDisposedError } from "./errors.js";
+import { IsolatedRuntimeDisposedError, IsolatorError } from "./errors.js";
+import { lambdaSource } from "./lambda.js";
+import type { OwnerRef } from "./objects.js";
 import { prelude } from "./guest/prelude.js";
 import { ModuleRegistry, projectDirectory, type ModuleLoader } from "./modules/loaders.js";
 import { installProgram } from "./program/environment.js";
@@ -50,6 +52,9 @@ export class IsolatedRuntimeHost implements Disposable {
   readonly #factory: SyncModuleFactory;
   readonly #runtimes = new Set<Owned>();
   readonly #modules = new ModuleRegistry();
+  /** The host half of the tape, with this host's registered classes. */
+  readonly #tape = createTape(captureIntrinsics(globalThis), { privateViews: true });
+  readonly #classes: { name: string; owner: OwnerRef }[] = [];
   #disposed = false;
   /** Guest sources, built once per host: the prelude runs in every runtime, the rest on first need. */
   readonly #sources = {
@@ -87,6 +92,22 @@ export class IsolatedRuntimeHost implements Disposable {
     return this;
   }
 
+  /**
+   * Lets instances of `Class` keep their class across the boundary, both ways: they arrive with its
+   * prototype (the constructor does not run). In the guest the class is the export of the same name
+   * of `module` (a specifier the loaders resolve), or, without one, the class's own source, which
+   * must be self-contained. Register classes before creating runtimes. Guest values arrive as a class
+   * only if the host registered it; everything else arrives as plain data.
+   */
+  withClass(Class: abstract new (...args: never[]) => unknown, module?: string): this {
+    const name = Class.name;
+    if (typeof Class !== "function" || !name) throw new IsolatorError("withClass takes a named class");
+    if (this.#classes.some((c) => c.name === name)) throw new IsolatorError(`a class named ${name} is already registered`);
+    this.#tape.registerClass(name, Class as unknown as { prototype: object });
+    this.#classes.push({ name, owner: module === undefined ? { source: lambdaSource(Class as never, "class") } : { specifier: module, exportName: name } });
+    return this;
+  }
+
   /** Grants the modules under `directory` (and the node_modules packages they import). */
   withDirectoryModuleLoader(directory: string): this {
     this.#modules.addDirectory(directory);
@@ -108,6 +129,8 @@ export class IsolatedRuntimeHost implements Disposable {
     return {
       sources: this.#sources,
       modules: this.#modules,
+      tape: this.#tape,
+      classes: this.#classes,
       newSandbox: (kind: SandboxKind, memoryLimit: number, onAbort: (reason: unknown) => void, natives: NativeFunctions): Sandbox => {
         this.#assertAlive();
         return this.#template(kind).instantiate((limit, abort, min) => this.#newInstance(limit, abort, min), memoryLimit, onAbort, natives);

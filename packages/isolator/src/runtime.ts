@@ -1,7 +1,6 @@
 import { WeakLifetime, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime } from "quickjs-emscripten-core";
 import { BjsonReader, BjsonWriter, NeedsTape } from "./codec/bjson.js";
-import { createTape } from "./codec/tape.js";
-import { captureIntrinsics } from "./guest/intrinsics.js";
+import type { Tape } from "./codec/tape.js";
 import {
   IsolatedCaptureError,
   IsolatedError,
@@ -60,7 +59,6 @@ const DEFAULTS = {
 const EVAL_FLAG_ASYNC = 1 << 7;
 const TRUNCATED = "[isolator] output truncated: maxOutputBytes reached";
 const MAX_PENDING_CALLS = 1000;
-const hostTape = createTape(captureIntrinsics(globalThis), { privateViews: true });
 const NOT_PRIMITIVE = Symbol("not a primitive");
 
 /** The parts of the engine's context API that quickjs-emscripten keeps protected. */
@@ -98,6 +96,8 @@ export class IsolatedRuntime implements Disposable {
   readonly #ctx: QuickJSContext;
   readonly #ctxPtr: ContextPointer;
   readonly #sources: { prelude: string; tape: string; format: string; objects: string };
+  /** The host half of the tape (the host's, with its registered classes). */
+  readonly #tapeOfHost: Tape;
   /** The guest's table of isolated objects, compiled on first use. */
   #objects: QuickJSHandle | undefined;
   /** Module namespaces and self-contained classes the host referred to, by specifier or source. */
@@ -136,6 +136,7 @@ export class IsolatedRuntime implements Disposable {
     validateOptions(this.#options);
     const internals = host[hostInternals];
     this.#sources = internals.sources;
+    this.#tapeOfHost = internals.tape;
     const sandbox = internals.newSandbox(
       options[programSupport] ? "program" : "plain",
       this.#options.memoryLimit,
@@ -628,7 +629,22 @@ export class IsolatedRuntime implements Disposable {
     if (this.#tape === undefined) {
       const tape = this.#compile("tape", this.#internals.intrinsics);
       this.#tape = { toTape: this.#ctx.getProp(tape, "toTape"), fromTape: this.#ctx.getProp(tape, "fromTape") };
-      tape.dispose();
+      // The host's registered classes, as the guest knows them (a module's export, or their own source).
+      const register = this.#ctx.getProp(tape, "registerClass");
+      try {
+        for (const { name, owner } of this.#host[hostInternals].classes) {
+          const nameHandle = this.#ctx.newString(name);
+          const ctor = this.#owner(owner);
+          const result = this.#ctx.callFunction(register, tape, nameHandle, ctor);
+          nameHandle.dispose();
+          ctor.dispose();
+          if (result.error) throw this.#guestError(result.error);
+          result.value.dispose();
+        }
+      } finally {
+        register.dispose();
+        tape.dispose();
+      }
     }
     return this.#tape;
   }
@@ -733,17 +749,7 @@ export class IsolatedRuntime implements Disposable {
   #copyIn(value: unknown, path = "$"): QuickJSHandle {
     const primitive = this.#primitiveIn(value);
     if (primitive !== undefined) return primitive;
-    let bytes: Uint8Array;
-    let tape = false;
-    try {
-      bytes = BjsonWriter.encode(value, this.#options.maxMessageSize);
-    } catch (e) {
-      if (!(e instanceof NeedsTape)) throw e;
-      const t = hostTape.toTape(value);
-      if (Array.isArray(t) && t[0] === "!") throw new IsolatedSerializationError(path + String(t[1]).slice(1), String(t[2]));
-      bytes = BjsonWriter.encode(t, this.#options.maxMessageSize);
-      tape = true;
-    }
+    const { bytes, tape } = this.#encode(value, path);
     const buffer = this.#newArrayBuffer(bytes);
     const decoded = this.#ctx.decodeBinaryJSON(buffer);
     buffer.dispose();
@@ -764,6 +770,23 @@ export class IsolatedRuntime implements Disposable {
     return (this.#ctx as unknown as ContextMemory).memory.heapValueHandle(value as unknown as number);
   }
 
+  /** A host value as bytes for the engine: natively, or as a tape. Host-side work only: it never faults the runtime. */
+  #encode(value: unknown, path: string): { bytes: Uint8Array; tape: boolean } {
+    const classes = this.#tapeOfHost.hasClasses ? (o: object) => this.#tapeOfHost.classOf(o) !== undefined : undefined;
+    try {
+      return { bytes: BjsonWriter.encode(value, this.#options.maxMessageSize, classes), tape: false };
+    } catch (e) {
+      if (!(e instanceof NeedsTape)) throw stackOverflow(e, path);
+    }
+    try {
+      const t = this.#tapeOfHost.toTape(value);
+      if (Array.isArray(t) && t[0] === "!") throw new IsolatedSerializationError(path + String(t[1]).slice(1), String(t[2]));
+      return { bytes: BjsonWriter.encode(t, this.#options.maxMessageSize), tape: true };
+    } catch (e) {
+      throw stackOverflow(e, path);
+    }
+  }
+
   /** Guest handle -> host value; the handle is consumed. */
   #copyOut(handle: QuickJSHandle): unknown {
     try {
@@ -777,7 +800,8 @@ export class IsolatedRuntime implements Disposable {
   #read(handle: QuickJSHandle, budget = { left: this.#options.maxMessageSize }): unknown {
     const primitive = this.#primitiveOut(handle);
     if (primitive !== NOT_PRIMITIVE) return primitive;
-    const direct = this.#readNative(handle, budget);
+    // The native encoder cannot name classes: with registered classes, values take the tape.
+    const direct = this.#tapeOfHost.hasClasses ? undefined : this.#readNative(handle, budget);
     if (direct !== undefined && !direct.sawUndefinedInArray) return direct.value;
     const tapeResult = this.#ctx.callFunction(this.#guestTape().toTape, this.#ctx.undefined, handle);
     if (tapeResult.error) throw this.#guestError(tapeResult.error);
@@ -787,7 +811,7 @@ export class IsolatedRuntime implements Disposable {
     const t = tape.value;
     if (Array.isArray(t) && t[0] === "!") throw new IsolatedSerializationError(String(t[1]), String(t[2]));
     try {
-      return hostTape.fromTape(t, tape.bytes);
+      return this.#tapeOfHost.fromTape(t, tape.bytes);
     } catch (e) {
       throw new IsolatedSerializationError("$", `malformed value from the guest (${e instanceof Error ? e.message : String(e)})`);
     }
@@ -1051,6 +1075,11 @@ export class IsolatedRuntime implements Disposable {
     if (sink === "inherit") (console[level] as (t: string) => void)(text);
     else sink({ level, text });
   }
+}
+
+/** The host's own stack overflowing while it walks a value is that value's fault, not the engine's. */
+function stackOverflow(e: unknown, path: string): unknown {
+  return e instanceof RangeError && /call stack/i.test(e.message) ? new IsolatedSerializationError(path, "the value nests too deeply") : e;
 }
 
 /** An error meant for the guest: quickjs-emscripten turns it into a guest Error with this message only. */

@@ -67,9 +67,12 @@ export class BjsonWriter {
   private objects = new Set<object>();
   private depth = 0;
 
+  /** Instances for which this says true (registered classes) need the tape, which names their class. */
+  private constructor(private readonly isClassInstance?: (o: object) => boolean) {}
+
   /** Encodes `value`; throws NeedsTape, or IsolatedSerializationError for what can never cross. */
-  static encode(value: unknown, maxBytes: number): Uint8Array {
-    const w = new BjsonWriter();
+  static encode(value: unknown, maxBytes: number, isClassInstance?: (o: object) => boolean): Uint8Array {
+    const w = new BjsonWriter(isClassInstance);
     w.value(value);
     return w.finish(maxBytes);
   }
@@ -228,6 +231,7 @@ export class BjsonWriter {
       this.u8(Tag.ObjectValue);
       this.value(o.valueOf());
     } else if (isPlainData(o)) {
+      if (this.isClassInstance?.(o)) throw new NeedsTape();
       this.enter(o);
       this.plain(o);
     } else throw new NeedsTape();

@@ -11,6 +11,8 @@
  * Containers are arrays whose first item is a tag, so data can never pose as a tag:
  *   ["#", id]                 a reference to the id-th container already read (cycles, sharing)
  *   ["o", k, v, ...]          object (own enumerable string keys)
+ *   ["c", name, k, v, ...]    instance of a registered class: rebuilt with that class's prototype
+ *                             (the constructor is not run); an unregistered name arrives plain
  *   ["a", length, i, v, ...]  array: its index properties (holes absent; like the native
  *                             format, non-index properties of arrays are not copied)
  *   ["m", k, v, ...] / ["s", v, ...]   Map / Set
@@ -25,6 +27,12 @@
 import type { Intrinsics } from "../guest/intrinsics.js";
 
 export interface Tape {
+  /** Instances of `ctor` (by prototype) cross as `["c", name, ...]` and are rebuilt with its prototype. */
+  registerClass(name: string, ctor: { prototype: object }): void;
+  /** Whether any class is registered (then values with instances must take the tape). */
+  readonly hasClasses: boolean;
+  /** The registered name of an instance's class, if any. */
+  classOf(o: object): string | undefined;
   /** Converts a value; returns ["!", path, reason] when something in it cannot cross. */
   toTape(value: unknown): unknown;
   /** Rebuilds a value; throws TypeError on a malformed tape or one of more than `maxNodes` containers. */
@@ -45,6 +53,9 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
   const { Map: MapCtor, Set: SetCtor, Date: DateCtor, RegExp: RegExpCtor, DataView: DataViewCtor } = I;
   const { ArrayBuffer: ArrayBufferCtor, TypeError: TypeErrorCtor, String: StringCtor, typedArrays, bufferSlice } = I;
   const MAX_DEPTH = 2000;
+  const namesByPrototype = new MapCtor<object, string>();
+  const prototypesByName = new MapCtor<string, object>();
+  const classOf = (o: object) => mapGet(namesByPrototype, getPrototypeOf(o)) as string | undefined;
   const identifier = /^[A-Za-z_$][\w$]*$/;
   const index = /^(0|[1-9]\d*)$/;
   const boxed: Record<string, true> = { "[object Number]": true, "[object String]": true, "[object Boolean]": true, "[object BigInt]": true };
@@ -170,7 +181,8 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
       }
       if (tag === "[object ArrayBuffer]" || boxed[tag]) return ["x", o];
       if (tag === "[object Object]" || getPrototypeOf(o) === null || !isBuiltinTag(tag)) {
-        const out: unknown[] = ["o"];
+        const name = classOf(o);
+        const out: unknown[] = name === undefined ? ["o"] : ["c", name];
         props(out, o);
         return out;
       }
@@ -214,9 +226,15 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
       throw new TypeErrorCtor(`malformed tape: ${what}`);
     };
     const str = (v: unknown): string => (typeof v === "string" ? v : bad("expected a string"));
-    const props = (o: Record<string, unknown>, t: unknown[], from: number) => {
+    /** `own`: define, never assign (a class prototype's setters must not run on the receiving side). */
+    const props = (o: Record<string, unknown>, t: unknown[], from: number, own = false) => {
       if ((t.length - from) % 2) bad("odd property list");
-      for (let i = from; i < t.length; i += 2) setProp(o, str(t[i]), read(t[i + 1]));
+      for (let i = from; i < t.length; i += 2) {
+        const k = str(t[i]);
+        const v = read(t[i + 1]);
+        if (own) defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+        else setProp(o, k, v);
+      }
     };
     function read(t: unknown): unknown {
       if (typeof t !== "object" || t === null) return t;
@@ -234,6 +252,13 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
           const o: Record<string, unknown> = {};
           push(objects, o);
           props(o, t, 1);
+          return o;
+        }
+        case "c": {
+          const proto = mapGet(prototypesByName, str(t[1])) as object | undefined;
+          const o = (proto ? I.create(proto) : {}) as Record<string, unknown>;
+          push(objects, o);
+          props(o, t, 2, true);
           return o;
         }
         case "a": {
@@ -317,5 +342,16 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
     return read(tape);
   }
 
-  return { toTape, fromTape };
+  return {
+    toTape,
+    fromTape,
+    registerClass(name, ctor) {
+      mapSet(namesByPrototype, ctor.prototype, name);
+      mapSet(prototypesByName, name, ctor.prototype);
+    },
+    get hasClasses() {
+      return prototypesByName.size > 0;
+    },
+    classOf,
+  };
 }

@@ -18,6 +18,7 @@ export function captureIntrinsics(g: typeof globalThis) {
     keys: O.keys,
     defineProperty: O.defineProperty,
     getPrototypeOf: O.getPrototypeOf,
+    create: O.create,
     isArray: g.Array.isArray,
     isView: g.ArrayBuffer.isView,
     quote: g.JSON.stringify,

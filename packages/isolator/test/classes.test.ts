@@ -1,0 +1,91 @@
+// Class fidelity: instances of registered classes keep their class across the boundary, both ways.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { IsolatedRuntime, IsolatedRuntimeHost, IsolatorError } from "../src/index.js";
+
+let constructed = 0;
+class EnvInfo {
+  engine: string;
+  version: number;
+  constructor(engine: string, version: number) {
+    this.engine = engine;
+    this.version = version;
+    constructed++;
+  }
+  describe(): string {
+    return `${this.engine} ${this.version}`;
+  }
+}
+class Point {
+  constructor(
+    readonly x: number,
+    readonly y: number,
+  ) {}
+  norm(): number {
+    return Math.hypot(this.x, this.y);
+  }
+}
+class Unregistered {
+  a = 1;
+}
+
+const dir = mkdtempSync(join(tmpdir(), "isolator-classes-"));
+let host: IsolatedRuntimeHost;
+before(() => {
+  writeFileSync(
+    join(dir, "env.js"),
+    `export class EnvInfo {
+  constructor(engine, version) { this.engine = engine; this.version = version; }
+  describe() { return \`\${this.engine} \${this.version}\`; }
+}
+export function getEnvironmentInfo() { return { info: new EnvInfo("QuickJS", 2025), list: [new EnvInfo("nested", 1)] }; }
+`,
+  );
+  host = new IsolatedRuntimeHost().withDirectoryModuleLoader(dir).withClass(EnvInfo, "./env.js").withClass(Point);
+});
+after(() => {
+  host.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("a guest function returning instances of a registered class gives the host instances whose methods work", () => {
+  using rt = new IsolatedRuntime(host);
+  const before = constructed;
+  const result = rt.getMethod("./env.js", "getEnvironmentInfo").invoke<{ info: EnvInfo; list: EnvInfo[] }>(null);
+  assert.ok(result.info instanceof EnvInfo);
+  assert.equal(result.info.describe(), "QuickJS 2025");
+  assert.ok(result.list[0] instanceof EnvInfo, "nested instances too");
+  assert.equal(constructed, before, "the constructor is not re-run");
+});
+
+test("host instances arrive in the guest as the guest's class, nested anywhere", () => {
+  using rt = new IsolatedRuntime(host);
+  const p = new Point(3, 4);
+  assert.deepEqual(rt.invoke((pt: Point) => [pt.norm(), pt.constructor.name], p), [5, "Point"]);
+  const back = rt.invoke((pt: Point) => ({ nested: [pt, new Map([["k", pt]])] }), p);
+  assert.ok(back.nested[0] instanceof Point);
+  assert.equal((back.nested[0] as Point).norm(), 5);
+  assert.ok(((back.nested[1] as Map<string, Point>).get("k") as Point) instanceof Point);
+  assert.equal((back.nested[1] as Map<string, Point>).get("k"), back.nested[0], "shared references stay shared");
+});
+
+test("guest classes the host did not register arrive as plain data, and so do host ones", () => {
+  using rt = new IsolatedRuntime(host);
+  const value = rt.invoke(() => {
+    class Guest {
+      a = 1;
+    }
+    return new Guest();
+  });
+  assert.equal(Object.getPrototypeOf(value), Object.prototype);
+  assert.deepEqual(rt.invoke((u: Unregistered) => [u.a, Object.getPrototypeOf(u) === Object.prototype], new Unregistered()), [1, true]);
+});
+
+test("a class is registered once, by name", () => {
+  using other = new IsolatedRuntimeHost();
+  other.withClass(Point);
+  assert.throws(() => other.withClass(Point), (e: unknown) => e instanceof IsolatorError && /already registered/.test(e.message));
+});
