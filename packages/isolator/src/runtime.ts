@@ -533,7 +533,10 @@ export class IsolatedRuntime implements Disposable {
         if (found === undefined) return { error: new Error(`cannot find module '${name}'`) };
         if (found instanceof Error) return { error: found };
         try {
-          return found();
+          const source = found();
+          const map = registry.sourceMap(name);
+          if (map) this.#sourceMaps.set(name, map);
+          return source;
         } catch (e) {
           return { error: new Error(e instanceof Error ? e.message : String(e)) };
         }

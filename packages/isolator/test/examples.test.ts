@@ -13,7 +13,7 @@ function run(example: string): string {
   return execFileSync(process.execPath, [`${root}packages/isolator/dist-examples/${example}.js`], { encoding: "utf8" });
 }
 
-for (const example of ["hello", "environment", "pool"]) {
+for (const example of ["hello", "environment", "objects", "pool"]) {
   test(`README shows examples/${example}.ts verbatim`, () => {
     const source = readFileSync(`${root}packages/isolator/examples/${example}.ts`, "utf8").trim();
     assert.ok(readme.includes(source), `README.md must contain examples/${example}.ts exactly`);
@@ -36,4 +36,10 @@ test("environment example: a typed record comes back from the guest", () => {
 
 test("pool example: a TypeScript program with stdin runs on a worker", () => {
   assert.equal(run("pool").trim(), 'succeeded 0 "Hello, Ada!\\n"');
+});
+
+test("objects example: a host-module function returns its class; objects live in the guest", () => {
+  const [first, second] = run("objects").trim().split("\n");
+  assert.match(first ?? "", /^true running on QuickJS in WebAssembly; the host's clock says \d{4}$/);
+  assert.equal(second, "38 52");
 });

@@ -17,6 +17,7 @@ const files: Record<string, string> = {
   "app/lib/a.js": 'import { b } from "./b.js";\nexport const a = () => "a" + b();',
   "app/lib/b.js": 'import { a } from "./a.js";\nexport const b = () => "b";\nexport const viaA = () => a();',
   "app/lib/spin.js": "while (true) {}",
+  "app/lib/bad.ts": 'type T = number;\n\nexport function boom(x: T): never {\n  throw new Error("line 4 of bad.ts " + x);\n}\n',
   "app/lib/probe.js": "export const seen = [typeof process, typeof require, typeof fetch];",
   "app/lib/host.js": 'import { host } from "isolator/guest";\nexport const sum = host.invoke("add", 2, 3);',
   "app/data.json": '{ "answer": 42 }',
@@ -86,6 +87,11 @@ describe("granted modules", () => {
   test("relative imports from scripts resolve against the first directory loader's root only", async () => {
     using rt = new IsolatedRuntime(host);
     await assert.rejects(imported(rt, "./hello.js", "m.hello('x')"), /no module loader grants it/);
+  });
+
+  test("errors in TypeScript modules point at the TypeScript lines", async () => {
+    using rt = new IsolatedRuntime(host);
+    await assert.rejects(imported(rt, "./lib/bad.js", "m.boom(1)"), (e: unknown) => e instanceof IsolatedError && /at boom \(.*bad\.ts:4:\d+\)/.test(e.guestStack));
   });
 
   test("module bodies run under the runtime's limits", async () => {

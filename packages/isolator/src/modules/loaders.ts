@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import type { TraceMap } from "@jridgewell/trace-mapping";
 import { isTypeScript, transpile } from "../transpile.js";
 import { wrapCommonJs } from "./commonjs.js";
 
@@ -39,6 +40,12 @@ export class ModuleRegistry {
   readonly #loaders: Loader[] = [];
   /** Transformed sources by the hash of what was read: a file is transpiled once per content. */
   readonly #transformed = new Map<string, string>();
+  /** Source maps of transpiled modules, by path: guest stacks point at the TypeScript. */
+  readonly #maps = new Map<string, TraceMap>();
+
+  sourceMap(path: string): TraceMap | undefined {
+    return this.#maps.get(path);
+  }
 
   get size(): number {
     return this.#loaders.length;
@@ -95,6 +102,7 @@ export class ModuleRegistry {
         const first = result.diagnostics[0];
         if (first) throw new ModuleRefusedError(`${path}:${first.line}:${first.column}: ${first.message}`);
         out = result.code;
+        if (result.map) this.#maps.set(path, result.map);
       } else out = commonJs ? wrapCommonJs(text, path) : text;
       this.#transformed.set(key, out);
     }
