@@ -245,6 +245,12 @@ ctx.dispose();
     ctx2.dispose();
   });
   report("new runtime + module import + createObject", "ms", median(first), median(rawFirst), "(no goal)", { rawIs: "new raw context + module eval" });
+  const coldHost = sample(10, () => {
+    using fresh = new IsolatedRuntimeHost().withDirectoryModuleLoader(dir);
+    using rt = new IsolatedRuntime(fresh);
+    rt.createObject("./counter.js", "Counter", 1).dispose();
+  });
+  report("cold: new host + runtime + module import (file read, empty cache)", "ms", median(coldHost), median(rawFirst), "(no goal)", { rawIs: "new raw context + module eval" });
 
   using rt = new IsolatedRuntime(modHost);
   rt.createObject("./counter.js", "Counter", 1).dispose();

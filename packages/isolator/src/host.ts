@@ -54,7 +54,7 @@ export class IsolatedRuntimeHost implements Disposable {
   readonly #modules = new ModuleRegistry();
   /** The host half of the tape, with this host's registered classes. */
   readonly #tape = createTape(captureIntrinsics(globalThis), { privateViews: true });
-  readonly #classes: { name: string; owner: OwnerRef }[] = [];
+  readonly #classes: { name: string; ctor: abstract new (...args: never[]) => unknown; owner: OwnerRef }[] = [];
   #disposed = false;
   /** Guest sources, built once per host: the prelude runs in every runtime, the rest on first need. */
   readonly #sources = {
@@ -104,7 +104,7 @@ export class IsolatedRuntimeHost implements Disposable {
     if (typeof Class !== "function" || !name) throw new IsolatorError("withClass takes a named class");
     if (this.#classes.some((c) => c.name === name)) throw new IsolatorError(`a class named ${name} is already registered`);
     this.#tape.registerClass(name, Class as unknown as { prototype: object });
-    this.#classes.push({ name, owner: module === undefined ? { source: lambdaSource(Class as never, "class") } : { specifier: module, exportName: name } });
+    this.#classes.push({ name, ctor: Class, owner: module === undefined ? { source: lambdaSource(Class as never, "class") } : { specifier: module, exportName: name } });
     return this;
   }
 

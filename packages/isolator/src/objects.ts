@@ -22,15 +22,19 @@ export interface ObjectSupport {
 
 type Constructor = abstract new (...args: never[]) => unknown;
 
-/** `createObject(Class, ...args)` or `createObject(specifier, exportName, ...args)`. */
-export function ownerOf(classOrModule: Constructor | string, rest: unknown[]): [OwnerRef, unknown[]] {
+/**
+ * `createObject(Class, ...args)` or `createObject(specifier, exportName, ...args)`. A class the host
+ * registered with its module (`withClass(Class, module)`) is that module's export; any other class
+ * must be self-contained (its source is shipped).
+ */
+export function ownerOf(classOrModule: Constructor | string, rest: unknown[], registered?: (cls: Constructor) => OwnerRef | undefined): [OwnerRef, unknown[]] {
   if (typeof classOrModule === "string") {
     const [exportName, ...args] = rest;
     if (typeof exportName !== "string") throw new IsolatorError("createObject(specifier, exportName, ...args) needs the export's name");
     return [{ specifier: classOrModule, exportName }, args];
   }
   if (typeof classOrModule !== "function") throw new IsolatorError("createObject takes a class or a module specifier");
-  return [{ source: lambdaSource(classOrModule as never, "class") }, rest];
+  return [registered?.(classOrModule) ?? { source: lambdaSource(classOrModule as never, "class") }, rest];
 }
 
 const live = new WeakMap<object, { runtime: IsolatedRuntime; id: number }>();

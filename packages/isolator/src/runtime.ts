@@ -237,14 +237,20 @@ export class IsolatedRuntime implements Disposable {
    * constructor runs in the guest with copied arguments; the object stays there.
    */
   createObject(classOrModule: (abstract new (...args: never[]) => unknown) | string, ...rest: unknown[]): IsolatedObject {
-    const [owner, args] = ownerOf(classOrModule, rest);
+    const [owner, args] = ownerOf(classOrModule, rest, (cls) => this.#registeredOwner(cls));
     return new IsolatedObject(this, this[objectSupport].construct(owner, args));
   }
 
   /** A method of a class (self-contained, or a module's export), or a module's exported function. */
   getMethod(classOrModule: (abstract new (...args: never[]) => unknown) | string, name: string): IsolatedMethod {
-    const owner: OwnerRef = typeof classOrModule === "string" ? { specifier: classOrModule } : { source: lambdaSource(classOrModule as never, "class") };
+    const owner: OwnerRef =
+      typeof classOrModule === "string" ? { specifier: classOrModule } : (this.#registeredOwner(classOrModule) ?? { source: lambdaSource(classOrModule as never, "class") });
     return new IsolatedMethod(this, owner, name);
+  }
+
+  /** Where the guest finds a class the host registered with withClass (its module's export, or its source). */
+  #registeredOwner(cls: abstract new (...args: never[]) => unknown): OwnerRef | undefined {
+    return this.#host[hostInternals].classes.find((c) => c.ctor === cls)?.owner;
   }
 
   /** Makes a host function callable from the guest as `IsolatorHost.invoke(name, ...args)` (or `invokeAsync`). */

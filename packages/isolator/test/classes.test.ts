@@ -84,6 +84,15 @@ test("guest classes the host did not register arrive as plain data, and so do ho
   assert.deepEqual(rt.invoke((u: Unregistered) => [u.a, Object.getPrototypeOf(u) === Object.prototype], new Unregistered()), [1, true]);
 });
 
+test("createObject and getMethod take a registered module class by reference", () => {
+  using rt = new IsolatedRuntime(host);
+  using info = rt.createObject(EnvInfo, "QuickJS", 1);
+  assert.equal(info.invoke<string>("describe"), "QuickJS 1");
+  assert.equal(rt.getMethod(EnvInfo, "describe").invoke<string>(info), "QuickJS 1");
+  const copy = rt.invoke((i: EnvInfo) => i, info as never) as unknown as EnvInfo;
+  assert.ok(copy instanceof EnvInfo, "the live object, copied out, is an EnvInfo");
+});
+
 test("a class is registered once, by name", () => {
   using other = new IsolatedRuntimeHost();
   other.withClass(Point);
