@@ -4,6 +4,7 @@
  */
 import { after, afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { isA } from "./helpers.js";
 import { types } from "node:util";
 import {
   IsolatedCaptureError,
@@ -40,14 +41,6 @@ afterEach(() => assertBystanderFine());
 
 const newRuntime = (options: ConstructorParameters<typeof IsolatedRuntime>[1] = {}) =>
   new IsolatedRuntime(host, { timeLimit: TIME_LIMIT, console: "ignore", ...options });
-
-function isA<E extends Error>(Ctor: abstract new (...args: never[]) => E, check?: (e: E) => void) {
-  return (e: unknown) => {
-    assert.ok(e instanceof Ctor, `expected ${Ctor.name}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-    check?.(e as E);
-    return true;
-  };
-}
 
 describe("resource exhaustion", () => {
   test("an infinite synchronous loop times out", () => {

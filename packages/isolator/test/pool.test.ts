@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { assertSucceeded, inChildProcess, isA } from "./helpers.js";
 import { setTimeout as delay } from "node:timers/promises";
 import {
   IsolatedCaptureError,
@@ -73,34 +73,12 @@ async function warm(p: IsolatedRuntimePool): Promise<void> {
 
 const text = (result: RunResult) => result.output.map((c) => c.text).join("");
 
-function assertSucceeded(result: RunResult): void {
-  assert.equal(result.status, "succeeded", `status ${result.status}: ${JSON.stringify(result.error)}`);
-  assert.equal(result.exitCode, 0);
-}
-
-function isA<E extends Error>(Ctor: abstract new (...args: never[]) => E, check?: (e: E) => void) {
-  return (e: unknown) => {
-    assert.ok(e instanceof Ctor, `expected ${Ctor.name}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-    check?.(e as E);
-    return true;
-  };
-}
-
 async function until(condition: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 400; i++) {
     if (condition()) return;
     await delay(5);
   }
   assert.fail(`timed out waiting until ${what}`);
-}
-
-function inChildProcess(script: string): Promise<{ code: number | null; signal: string | null; stdout: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--input-type=module", "-e", script], { timeout: 20_000 }, (error, stdout) => {
-      const e = error as (Error & { code?: unknown; signal?: string | null }) | null;
-      resolve({ code: e ? (typeof e.code === "number" ? e.code : null) : 0, signal: e?.signal ?? null, stdout: String(stdout) });
-    });
-  });
 }
 
 describe("run", () => {

@@ -4,7 +4,7 @@
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { assertSucceeded, inChildProcess } from "./helpers.js";
 import { IsolatedRuntimeHost, type ProgramOptions, type ProgramSource, type RunResult } from "../src/index.js";
 import { runProgram } from "../src/program/runner.js";
 
@@ -19,22 +19,6 @@ function text(result: RunResult, stream?: "stdout" | "stderr"): string {
     .filter((c) => stream === undefined || c.stream === stream)
     .map((c) => c.text)
     .join("");
-}
-
-function assertSucceeded(result: RunResult): void {
-  assert.equal(result.status, "succeeded", `status ${result.status}: ${JSON.stringify(result.error)}`);
-  assert.equal(result.exitCode, 0);
-  assert.equal(result.error, undefined);
-}
-
-/** Runs a module script in a child process (for cases that may take the whole process down). */
-function inChildProcess(script: string): Promise<{ code: number | null; signal: string | null; stdout: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--input-type=module", "-e", script], { timeout: 20_000 }, (error, stdout) => {
-      const e = error as (Error & { code?: unknown; signal?: string | null }) | null;
-      resolve({ code: e ? (typeof e.code === "number" ? e.code : null) : 0, signal: e?.signal ?? null, stdout: String(stdout) });
-    });
-  });
 }
 
 describe("output", () => {

@@ -4,6 +4,7 @@
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { isA } from "./helpers.js";
 import {
   IsolatedError,
   IsolatedRuntime,
@@ -23,14 +24,6 @@ const host = new IsolatedRuntimeHost();
 after(() => host.dispose());
 
 const newRuntime = (options: IsolatedRuntimeOptions = {}) => new IsolatedRuntime(host, { timeLimit: 2000, console: "ignore", ...options });
-
-function isA<E extends Error>(Ctor: abstract new (...args: never[]) => E, check?: (e: E) => void) {
-  return (e: unknown) => {
-    assert.ok(e instanceof Ctor, `expected ${Ctor.name}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-    check?.(e as E);
-    return true;
-  };
-}
 
 describe("invoke", () => {
   test("runs a lambda with copied arguments and returns a copied result", () => {

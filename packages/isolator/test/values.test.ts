@@ -5,6 +5,7 @@
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { isA } from "./helpers.js";
 import fc from "fast-check";
 import { IsolatedRuntime, IsolatedRuntimeHost, IsolatedSerializationError, IsolatorError } from "../src/index.js";
 
@@ -29,11 +30,6 @@ function assertSerializationError(fn: () => unknown, path: string, reason?: RegE
     if (reason) assert.match(e.message, reason);
     return true;
   });
-}
-
-function isA_Serialization(e: unknown): boolean {
-  assert.ok(e instanceof IsolatedSerializationError, `expected IsolatedSerializationError, got ${String(e)}`);
-  return true;
 }
 
 describe("primitives", () => {
@@ -556,7 +552,7 @@ describe("values that cannot cross", () => {
     using rt = newRuntime();
     let deep: object = {};
     for (let i = 0; i < 3000; i++) deep = { o: deep };
-    assert.throws(() => rt.invoke((_v: unknown) => 1, deep), isA_Serialization);
+    assert.throws(() => rt.invoke((_v: unknown) => 1, deep), isA(IsolatedSerializationError));
     assert.equal(rt.invoke(() => 1), 1);
   });
 
