@@ -4,7 +4,8 @@ import { createTape } from "./codec/tape.js";
 import { createFormatter } from "./guest/format.js";
 import { createObjectTable } from "./guest/objects.js";
 import { captureIntrinsics } from "./guest/intrinsics.js";
-import { loadEngine, type SyncModuleFactory } from "./engine/emscripten-sync.js";
+import { loadEngine, type StackExports, type SyncModuleFactory } from "./engine/emscripten-sync.js";
+import { findBreakAddress, programBreak, restingStackPointer, wipe } from "./engine/recycle.js";
 import { SandboxTemplate, type NativeFunctions, type Sandbox } from "./engine/sandbox.js";
 import { IsolatedRuntimeDisposedError, IsolatorError } from "./errors.js";
 import { lambdaSource } from "./lambda.js";
@@ -14,7 +15,7 @@ import { ModuleRegistry, projectDirectory, type ModuleLoader } from "./modules/l
 import { installProgram } from "./program/environment.js";
 
 const PAGE = 64 * 1024;
-const MAX_SPARE_MEMORIES = 8;
+const MAX_SPARE_ENGINES = 8;
 const MAX_RECYCLED_BYTES = 32 * 1024 * 1024;
 export type SandboxKind = "plain" | "program";
 /** The engine's image needs this much linear memory from the start (its declared minimum). */
@@ -29,6 +30,12 @@ export interface EngineInstance {
   malloc(bytes: number): number;
   /** Frees a block the engine's allocator returned (e.g. a copied-out buffer). */
   free(pointer: number): void;
+  /** Where an engine abort goes: the runtime using the instance now. */
+  onAbort: (reason: unknown) => void;
+  /** Whether no call is under way in the instance: its stack pointer is where it starts. */
+  atRest(): boolean;
+  /** Where the stack starts: static data and the stack lie below, the heap above. */
+  heapStart: number;
 }
 
 /** A runtime's fixed memory maximum: its limit, but never below what the engine needs. */
@@ -50,6 +57,11 @@ interface Owned {
 export class IsolatedRuntimeHost implements Disposable {
   readonly #wasmModule: WebAssembly.Module;
   readonly #factory: SyncModuleFactory;
+  readonly #stackExports: StackExports;
+  /** Where the engine keeps its program break (the same in every instance). */
+  readonly #breakAddress: number;
+  /** Wiping never stops below the templates' images, whatever a previous runtime left as its break. */
+  #wipeFloor = 0;
   readonly #runtimes = new Set<Owned>();
   readonly #modules = new ModuleRegistry();
   /** The host half of the tape, with this host's registered classes. */
@@ -67,20 +79,27 @@ export class IsolatedRuntimeHost implements Disposable {
 
   /** Memory images to start runtimes from: the prelude, and (made on first use) prelude + program environment. */
   readonly #templates: Partial<Record<SandboxKind, SandboxTemplate>> = {};
-  /** Memories of disposed runtimes, by maximum size in pages, reused after being zeroed. */
-  readonly #spareMemories = new Map<number, WebAssembly.Memory[]>();
+  /** Instances of disposed runtimes, by memory maximum in pages, reused after their memory is zeroed. */
+  readonly #spareEngines = new Map<number, EngineInstance[]>();
   #spareCount = 0;
 
   constructor() {
     const engine = loadEngine();
     this.#wasmModule = engine.wasmModule;
     this.#factory = engine.factory;
+    this.#stackExports = engine.stack;
+    const probe = this.#newInstance(ENGINE_BASE_MEMORY * 2, () => undefined);
+    this.#breakAddress = findBreakAddress(probe.memory, probe.heapStart, probe);
     this.#template("plain");
   }
 
   #template(kind: SandboxKind): SandboxTemplate {
+    const existing = this.#templates[kind];
+    if (existing) return existing;
     const scripts = kind === "plain" ? [this.#sources.prelude] : [this.#sources.prelude, this.#sources.program];
-    return (this.#templates[kind] ??= SandboxTemplate.create((limit, onAbort, min) => this.#newInstance(limit, onAbort, min), scripts));
+    const template = SandboxTemplate.create((limit, onAbort, min) => this.#newInstance(limit, onAbort, min), scripts);
+    this.#wipeFloor = Math.max(this.#wipeFloor, template.imageEnd);
+    return (this.#templates[kind] = template);
   }
 
   /**
@@ -135,13 +154,16 @@ export class IsolatedRuntimeHost implements Disposable {
         this.#assertAlive();
         return this.#template(kind).instantiate((limit, abort, min) => this.#newInstance(limit, abort, min), memoryLimit, onAbort, natives);
       },
-      /** A disposed, healthy runtime's memory: kept for reuse unless it grew large or enough are kept. */
-      recycle: (memory: WebAssembly.Memory, memoryLimit: number) => {
-        if (this.#disposed || this.#spareCount >= MAX_SPARE_MEMORIES || memory.buffer.byteLength > MAX_RECYCLED_BYTES) return;
+      /**
+       * A disposed, healthy runtime's instance: kept for reuse unless a call is still under way in it,
+       * its memory grew large, or enough are kept.
+       */
+      recycle: (engine: EngineInstance, memoryLimit: number) => {
+        if (this.#disposed || this.#spareCount >= MAX_SPARE_ENGINES || engine.memory.buffer.byteLength > MAX_RECYCLED_BYTES || !engine.atRest()) return;
         const pages = maximumPages(memoryLimit, 0);
-        const list = this.#spareMemories.get(pages) ?? [];
-        list.push(memory);
-        this.#spareMemories.set(pages, list);
+        const list = this.#spareEngines.get(pages) ?? [];
+        list.push(engine);
+        this.#spareEngines.set(pages, list);
         this.#spareCount++;
       },
       track: (runtime: Owned) => {
@@ -157,35 +179,53 @@ export class IsolatedRuntimeHost implements Disposable {
   }
 
   #newInstance(memoryLimit: number, onAbort: (reason: unknown) => void, minimumBytes = 0): EngineInstance {
+    const pages = maximumPages(memoryLimit, minimumBytes);
+    const spare = this.#spareEngine(pages, minimumBytes);
+    if (spare) {
+      spare.onAbort = onAbort;
+      return spare;
+    }
     // A fixed maximum is what makes the limit hard: the engine's own allocator limit is not.
     const initial = Math.max(ENGINE_BASE_MEMORY, minimumBytes);
-    const pages = maximumPages(memoryLimit, minimumBytes);
-    const memory = this.#spareMemory(pages, initial) ?? new WebAssembly.Memory({ initial: Math.ceil(initial / PAGE), maximum: pages });
+    const memory = new WebAssembly.Memory({ initial: Math.ceil(initial / PAGE), maximum: pages });
     const quiet = () => undefined;
+    let instance: WebAssembly.Instance | undefined;
     const emscripten = this.#factory({
       wasmMemory: memory,
-      instantiateWasm: (imports) => new WebAssembly.Instance(this.#wasmModule, imports),
+      instantiateWasm: (imports) => (instance = new WebAssembly.Instance(this.#wasmModule, imports)),
       print: quiet,
       printErr: quiet,
       thisProgram: "./this.program", // else the glue puts the host's script path in the guest's environment block
-      onAbort,
+      onAbort: (reason) => engine.onAbort(reason),
     });
     const ffi = new QuickJSFFI(emscripten as ConstructorParameters<typeof QuickJSFFI>[0]);
     const module = new QuickJSWASMModule(emscripten as ConstructorParameters<typeof QuickJSWASMModule>[0], ffi);
-    return { module, ffi, memory, malloc: (bytes) => emscripten._malloc(bytes), free: (pointer) => emscripten._free(pointer) };
+    const stackPointer = instance!.exports[this.#stackExports.save] as () => number;
+    const resting = restingStackPointer(stackPointer, instance!.exports[this.#stackExports.restore] as (pointer: number) => void);
+    const engine: EngineInstance = {
+      module,
+      ffi,
+      memory,
+      malloc: (bytes) => emscripten._malloc(bytes),
+      free: (pointer) => emscripten._free(pointer),
+      onAbort,
+      atRest: () => stackPointer() === resting,
+      heapStart: resting,
+    };
+    return engine;
   }
 
   /**
-   * A spare memory, wiped: every byte the previous runtime could have written is zeroed, so
-   * nothing of it reaches the next one. Cheaper than a new memory, which also costs the GC.
+   * A spare instance, wiped (engine/recycle.ts): nothing of the previous runtime reaches the next
+   * one. Much cheaper than a new instance and memory.
    */
-  #spareMemory(pages: number, initialBytes: number): WebAssembly.Memory | undefined {
-    const memory = this.#spareMemories.get(pages)?.pop();
-    if (memory === undefined) return undefined;
+  #spareEngine(pages: number, minimumBytes: number): EngineInstance | undefined {
+    const engine = this.#spareEngines.get(pages)?.pop();
+    if (engine === undefined) return undefined;
     this.#spareCount--;
-    if (memory.buffer.byteLength < initialBytes) return undefined;
-    new Uint8Array(memory.buffer).fill(0);
-    return memory;
+    if (engine.memory.buffer.byteLength < minimumBytes) return undefined;
+    wipe(engine.memory, Math.max(programBreak(engine.memory, this.#breakAddress), this.#wipeFloor));
+    return engine;
   }
 
   /** Disposes every runtime created on this host, then the host. Never throws. */
@@ -193,7 +233,7 @@ export class IsolatedRuntimeHost implements Disposable {
     if (this.#disposed) return;
     for (const runtime of [...this.#runtimes]) runtime.dispose();
     this.#disposed = true;
-    this.#spareMemories.clear();
+    this.#spareEngines.clear();
   }
 
   [Symbol.dispose](): void {

@@ -329,10 +329,10 @@ export class IsolatedRuntime implements Disposable {
     this.#wake?.();
     // Nothing to free inside the engine: the instance belongs to this runtime alone and goes
     // with it (freeing object by object would only cost time, and after a fault could abort).
-    // A healthy runtime's memory is handed back to the host, which wipes it before any reuse.
+    // A healthy runtime's instance is handed back to the host, which wipes its memory before any reuse.
     this.#lambdas.clear();
     this.#tape = undefined;
-    if (this.#fault === undefined && this.#depth === 0) this.#host[hostInternals].recycle(this.#engine.memory, this.#options.memoryLimit);
+    if (this.#fault === undefined && this.#depth === 0) this.#host[hostInternals].recycle(this.#engine, this.#options.memoryLimit);
   }
 
   [Symbol.dispose](): void {

@@ -25,8 +25,33 @@ export const isTypeScript = (filename: string): boolean => /\.(c|m)?tsx?$/.test(
  */
 export const MAX_NESTING = 1000;
 
-/** TypeScript to JavaScript (types stripped, syntax kept as written) with oxc. */
+/** Recent transpilations by file name and source, least recently used first: programs come back unchanged. */
+const recent = new Map<string, Transpiled>();
+const RECENT_ENTRIES = 256;
+const RECENT_CHARACTERS = 8 * 1024 * 1024;
+let recentCharacters = 0;
+
+/** TypeScript to JavaScript (types stripped, syntax kept as written) with oxc; results are shared, never mutate them. */
 export function transpile(filename: string, source: string): Transpiled {
+  const key = `${filename}\0${source}`;
+  const hit = recent.get(key);
+  if (hit) {
+    recent.delete(key);
+    recent.set(key, hit);
+    return hit;
+  }
+  const out = transpileUncached(filename, source);
+  recent.set(key, out);
+  recentCharacters += key.length + out.code.length;
+  for (const [oldKey, old] of recent) {
+    if (recent.size <= RECENT_ENTRIES && recentCharacters <= RECENT_CHARACTERS) break;
+    recent.delete(oldKey);
+    recentCharacters -= oldKey.length + old.code.length;
+  }
+  return out;
+}
+
+function transpileUncached(filename: string, source: string): Transpiled {
   const deepest = deepestNesting(source);
   if (deepest !== undefined) {
     const at = position(source, deepest);

@@ -41,9 +41,16 @@ export interface EmscriptenGlue {
 
 export type SyncModuleFactory = (options: EmscriptenModuleOptions) => EmscriptenGlue;
 
-/** Compiles the engine once: the WebAssembly module and a synchronous glue factory. */
-export function loadEngine(): { wasmModule: WebAssembly.Module; factory: SyncModuleFactory } {
+/** The names of the instance's stack-pointer exports (minified by the build). */
+export interface StackExports {
+  save: string;
+  restore: string;
+}
+
+/** Compiles the engine once: the WebAssembly module, a synchronous glue factory, and its stack exports. */
+export function loadEngine(): { wasmModule: WebAssembly.Module; factory: SyncModuleFactory; stack: StackExports } {
   let source = readFileSync(GLUE_PATH, "utf8");
+  const stack = stackExports(source);
   for (const [pattern, replacement] of PATCHES) {
     if (!pattern.test(source)) {
       throw new IsolatorError(`isolator: the engine glue at ${GLUE_PATH} is not the pinned version (pattern ${pattern} not found)`);
@@ -54,5 +61,21 @@ export function loadEngine(): { wasmModule: WebAssembly.Module; factory: SyncMod
   new Function("require", "__dirname", "module", "exports", source)(require, dirname(GLUE_PATH), moduleShim, moduleShim.exports);
   const factory = moduleShim.exports as unknown as SyncModuleFactory;
   const wasmModule = new WebAssembly.Module(readFileSync(WASM_PATH));
-  return { wasmModule, factory };
+  return { wasmModule, factory, stack };
+}
+
+/**
+ * The glue's cwrap saves and restores the stack pointer around calls that pass strings or arrays:
+ * those two helpers are the instance's stackSave/stackRestore exports. Found by that use, then by
+ * the export each helper is bound to.
+ */
+function stackExports(source: string): StackExports {
+  const save = /0===(\w+)&&\(\1=(\w+)\(\)\)/.exec(source)?.[2];
+  const restore = /0!==(\w+)&&(\w+)\(\1\)/.exec(source)?.[2];
+  const exportOf = (local: string | undefined) => (local === undefined ? undefined : new RegExp(`[;,]${local.replace(/\$/g, "\\$")}=\\w+\\.(\\w+)`).exec(source)?.[1]);
+  const names = { save: exportOf(save), restore: exportOf(restore) };
+  if (names.save === undefined || names.restore === undefined) {
+    throw new IsolatorError(`isolator: the engine glue at ${GLUE_PATH} is not the pinned version (stack helpers not found)`);
+  }
+  return names as StackExports;
 }

@@ -66,7 +66,8 @@ export function bootSandbox(newInstance: NewInstance, memoryLimit: number, onAbo
 export class SandboxTemplate {
   private constructor(
     private readonly image: Chunk[],
-    private readonly imageEnd: number,
+    /** Where the image's last non-zero byte lies. */
+    readonly imageEnd: number,
     private readonly rtPtr: number,
     private readonly ctxPtr: number,
     private readonly internalPtrs: Record<keyof GuestInternals, number>,
@@ -96,8 +97,7 @@ export class SandboxTemplate {
     const memory = new Uint8Array(engine.memory.buffer);
     for (const chunk of this.image) memory.set(chunk.bytes, chunk.offset);
     // Each context seeds Math.random once, at creation: give every copy its own seed.
-    const seed = randomBytes(8);
-    seed[0]! |= 1;
+    const seed = randomSeed();
     memory.set(seed, this.ctxPtr + this.randomStateOffset);
     const module = engine.module as unknown as ModuleInternals;
     const rt = new QuickJSRuntime({
@@ -113,6 +113,21 @@ export class SandboxTemplate {
     for (const name of INTERNAL_NAMES) internals[name] = heap.heapValueHandle(this.internalPtrs[name]);
     return { engine, rt, ctx, internals };
   }
+}
+
+/** System randomness drawn 4 KiB at a time: one call per 512 seeds. */
+let entropy = Buffer.alloc(0);
+let entropyUsed = 0;
+
+/** Eight random bytes for a context's Math.random state (never all zero: xorshift would stick). */
+function randomSeed(): Buffer {
+  if (entropyUsed + 8 > entropy.length) {
+    entropy = randomBytes(4096);
+    entropyUsed = 0;
+  }
+  const seed = entropy.subarray(entropyUsed, (entropyUsed += 8));
+  seed[0]! |= 1;
+  return seed;
 }
 
 interface Chunk {

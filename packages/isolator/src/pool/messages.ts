@@ -30,7 +30,8 @@ export interface WorkerConfig {
 export const MODULE_CALL = "isolator:module";
 
 interface TaskBase {
-  port: MessagePort;
+  /** The task's number: what the worker's messages about it carry. */
+  id: number;
   /** Shared flags: STARTED (worker → pool: 1 when the task begins, 2 when it is done) and REPLIED (pool → worker: a sync reply is on the port). */
   flags: Int32Array;
 }
@@ -50,9 +51,16 @@ export interface InvokeTask extends TaskBase {
 }
 export type Task = RunTask | InvokeTask;
 
+/** A worker's first message (through piscina's own): the port it speaks on for all its tasks. */
+export interface WorkerChannel {
+  type: "isolator:channel";
+  port: MessagePort;
+}
+
+/** What a worker says about a running task, on its channel. */
 export type WorkerMessage =
-  | { type: "output"; chunks: OutputChunk[] }
-  | { type: "call"; id: number; name: string; args: unknown[]; sync: boolean };
+  | { type: "output"; task: number; chunks: OutputChunk[] }
+  | { type: "call"; task: number; id: number; name: string; args: unknown[]; sync: boolean };
 
 export type HostReply =
   | { type: "reply"; id: number; ok: true; value: unknown }

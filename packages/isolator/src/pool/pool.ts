@@ -4,7 +4,7 @@
  * running `HARD_KILL_GRACE_MS` after its deadline has its worker terminated (and replaced).
  */
 import { availableParallelism } from "node:os";
-import { MessageChannel, type MessagePort } from "node:worker_threads";
+import type { MessagePort } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { IsolatorError } from "../errors.js";
 import { lambdaSource } from "../lambda.js";
@@ -26,6 +26,7 @@ import {
   type RunTask,
   type RuntimeLimits,
   type Task,
+  type WorkerChannel,
   type WorkerConfig,
   type WorkerMessage,
 } from "./messages.js";
@@ -84,7 +85,13 @@ export class IsolatedPoolClosedError extends IsolatorError {
   override name = "IsolatedPoolClosedError";
 }
 
-type TaskWithoutChannel = Omit<RunTask, "port" | "flags"> | Omit<InvokeTask, "port" | "flags">;
+type TaskWithoutChannel = Omit<RunTask, "id" | "flags"> | Omit<InvokeTask, "id" | "flags">;
+
+/** What the pool's thread does with a running task's messages. */
+interface TaskHandlers {
+  flags: Int32Array;
+  deliver(chunk: OutputChunk): void;
+}
 
 interface Tracked {
   status?: RunStatus;
@@ -102,6 +109,11 @@ export class IsolatedRuntimePool implements AsyncDisposable {
   readonly #maxQueue: number;
   /** Every task submitted and not yet settled, with what its cancellation must do. */
   readonly #inflight = new Map<Promise<unknown>, { cancel(): void }>();
+  /** Running or queued tasks by id, for their workers' messages. */
+  readonly #tasks = new Map<number, TaskHandlers>();
+  /** Every worker's channel (one per worker, for all its tasks). */
+  readonly #channels = new Set<MessagePort>();
+  #nextTaskId = 1;
   /** Submitted tasks that have not started on a worker yet. */
   #notStarted = 0;
   #closed = false;
@@ -131,6 +143,7 @@ export class IsolatedRuntimePool implements AsyncDisposable {
       maxQueue: maxQueue + this.#size, // enforced here (piscina's own bound does not apply to tasks with a signal)
       idleTimeout: 2 ** 31 - 1, // workers hold a compiled engine: keep them
       concurrentTasksPerWorker: 1,
+      recordTiming: false, // the pool keeps its own stats
       // Deeply nested guest source recurses in the engine's parser: give it room to fail cleanly.
       resourceLimits: { stackSizeMb: 16 },
       workerData,
@@ -140,6 +153,22 @@ export class IsolatedRuntimePool implements AsyncDisposable {
     });
     // A worker failing outside any task (piscina replaces it): never an uncaught exception in the host.
     this.#piscina.on("error", () => undefined);
+    this.#piscina.on("message", (message: WorkerChannel) => {
+      if (message?.type === "isolator:channel") this.#listen(message.port);
+    });
+  }
+
+  /** A new worker's channel: its messages go to the task they name (those of ended tasks are dropped). */
+  #listen(port: MessagePort): void {
+    this.#channels.add(port);
+    port.on("close", () => this.#channels.delete(port));
+    port.on("message", (message: WorkerMessage) => {
+      const task = this.#tasks.get(message.task);
+      if (!task) return;
+      if (message.type === "output") for (const chunk of message.chunks) task.deliver(chunk);
+      else void this.#answer(message, port, task.flags);
+    });
+    port.unref(); // an idle pool does not keep the process alive
   }
 
   /** Runs a program (a source, or { files, entry }) in a fresh runtime. Never rejects for what the program does. */
@@ -200,6 +229,7 @@ export class IsolatedRuntimePool implements AsyncDisposable {
     if (options.cancel) for (const task of this.#inflight.values()) task.cancel();
     await Promise.allSettled([...this.#inflight.keys()]);
     await this.#piscina.destroy();
+    for (const port of this.#channels) port.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -214,8 +244,8 @@ export class IsolatedRuntimePool implements AsyncDisposable {
   }
 
   /**
-   * Sends a task with its own port (events, callbacks) and abort controller. The deadline starts
-   * when the worker says it started; past it plus the grace, the worker is terminated.
+   * Sends a task with its own flags and abort controller. The deadline starts when the worker
+   * says it started; past it plus the grace, the worker is terminated.
    */
   async #submit(
     task: TaskWithoutChannel,
@@ -230,7 +260,7 @@ export class IsolatedRuntimePool implements AsyncDisposable {
       tracked.status = "cancelled";
       throw new IsolatorError("cancelled before it started");
     }
-    const { port1, port2 } = new MessageChannel();
+    const id = this.#nextTaskId++;
     const flags = new Int32Array(new SharedArrayBuffer(8));
     const controller = new AbortController();
     const onAbort = () => {
@@ -261,21 +291,12 @@ export class IsolatedRuntimePool implements AsyncDisposable {
     const startNotice = Atomics.waitAsync(flags, STARTED, 0);
     if (startNotice.async) void startNotice.value.then(onStart);
     else onStart();
-    port1.on("message", (message: WorkerMessage) => {
-      switch (message.type) {
-        case "output":
-          for (const chunk of message.chunks) deliver(chunk);
-          break;
-        case "call":
-          void this.#answer(message, port1, flags);
-          break;
-      }
-    });
     const deliver = (chunk: OutputChunk) => {
       tracked.output.push(chunk);
       onOutput?.(chunk);
     };
-    const running = this.#piscina.run({ ...task, port: port2, flags } as Task, { transferList: [port2], signal: controller.signal });
+    this.#tasks.set(id, { flags, deliver });
+    const running = this.#piscina.run({ ...task, id, flags } as Task, { signal: controller.signal });
     this.#inflight.set(running, {
       cancel: () => {
         tracked.status ??= "cancelled";
@@ -285,7 +306,7 @@ export class IsolatedRuntimePool implements AsyncDisposable {
     try {
       const result = await running;
       if (tracked.startedAt === undefined) notifyStart?.(); // it ran faster than the start notice arrived
-      // Chunks travel on the task's port, the result on piscina's: deliver what the port had not yet.
+      // Chunks travel on the worker's channel, the result on piscina's: deliver what the channel had not yet.
       if ("output" in result && Array.isArray(result.output)) for (const chunk of result.output.slice(tracked.output.length)) deliver(chunk);
       return result;
     } catch (e) {
@@ -300,7 +321,7 @@ export class IsolatedRuntimePool implements AsyncDisposable {
       clearTimeout(deadline);
       signal?.removeEventListener("abort", onAbort);
       this.#inflight.delete(running);
-      port1.close();
+      this.#tasks.delete(id);
     }
   }
 

@@ -1,20 +1,51 @@
 /**
  * A pool worker (run by piscina): one compiled engine per thread; every task gets a fresh
- * runtime. Host callbacks are proxied over the task's port; synchronous ones block this thread
- * on a shared flag until the host's reply is on the port.
+ * runtime. The worker speaks to the pool on one channel of its own for all its tasks (output,
+ * host callbacks), opened at start; synchronous callbacks block this thread on a shared flag
+ * until the host's reply is on the channel.
  */
 import { performance } from "node:perf_hooks";
-import { receiveMessageOnPort, workerData } from "node:worker_threads";
+import { MessageChannel, parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { IsolatedRuntimeHost } from "../host.js";
 import { IsolatedRuntime } from "../runtime.js";
 import { runProgram, type OutputChunk, type RunResult } from "../program/runner.js";
 import { asyncCallback, programSupport } from "../program/support.js";
-import { DONE, errorToWire, MODULE_CALL, REPLIED, STARTED, type HostReply, type InvokeOutcome, type RunRefused, type Task, type WorkerConfig, type WorkerMessage } from "./messages.js";
+import {
+  DONE,
+  errorToWire,
+  MODULE_CALL,
+  REPLIED,
+  STARTED,
+  type HostReply,
+  type InvokeOutcome,
+  type RunRefused,
+  type Task,
+  type WorkerChannel,
+  type WorkerConfig,
+  type WorkerMessage,
+} from "./messages.js";
 
 const config = workerData as WorkerConfig;
-const host = new IsolatedRuntimeHost();
-/** The running task's synchronous call to the pool's thread (custom module loaders run there). */
+const { port1: channel, port2 } = new MessageChannel();
+parentPort!.postMessage({ type: "isolator:channel", port: port2 } satisfies WorkerChannel, [port2]);
+const post = (message: WorkerMessage) => channel.postMessage(message);
+
+/** The running task's async host calls awaiting their replies, by call id. */
+const pendingAsync = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+let nextCallId = 1;
+const settle = (reply: HostReply) => {
+  const waiter = pendingAsync.get(reply.id);
+  if (!waiter) return; // a reply for a task that has ended
+  pendingAsync.delete(reply.id);
+  if (reply.ok) waiter.resolve(reply.value);
+  else waiter.reject(new Error(reply.message));
+};
+channel.on("message", settle);
+
+/** The running task's synchronous call to the pool's thread (callbacks; custom module loaders run there). */
 let callPool: ((name: string, args: unknown[]) => unknown) | undefined;
+
+const host = new IsolatedRuntimeHost();
 for (const source of config.modules) {
   if ("directory" in source) host.withDirectoryModuleLoader(source.directory);
   else host.withModuleLoader((specifier, referrer) => callPool?.(MODULE_CALL, [source.custom, specifier, referrer ?? null]) as string | undefined);
@@ -24,27 +55,14 @@ for (const source of config.modules) {
 await runProgram(host, "export {}; console.log(1)");
 
 export default async function handle(task: Task): Promise<RunResult | InvokeOutcome | RunRefused> {
-  const { port } = task;
-  const post = (message: WorkerMessage) => port.postMessage(message);
-  const pendingAsync = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-  let nextId = 1;
-  const settle = (reply: HostReply) => {
-    const waiter = pendingAsync.get(reply.id);
-    if (!waiter) return;
-    pendingAsync.delete(reply.id);
-    if (reply.ok) waiter.resolve(reply.value);
-    else waiter.reject(new Error(reply.message));
-  };
-  port.on("message", settle);
-
   const callSync = (name: string, args: unknown[]): unknown => {
-    const id = nextId++;
+    const id = nextCallId++;
     Atomics.store(task.flags, REPLIED, 0);
-    post({ type: "call", id, name, args, sync: true });
+    post({ type: "call", task: task.id, id, name, args, sync: true });
     for (;;) {
       Atomics.wait(task.flags, REPLIED, 0);
       Atomics.store(task.flags, REPLIED, 0);
-      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+      for (let m = receiveMessageOnPort(channel); m !== undefined; m = receiveMessageOnPort(channel)) {
         const reply = m.message as HostReply;
         if (reply.id !== id) {
           settle(reply); // an async reply that arrived first
@@ -60,9 +78,9 @@ export default async function handle(task: Task): Promise<RunResult | InvokeOutc
   callPool = callSync;
   const callAsync = (name: string, args: unknown[]) =>
     new Promise((resolve, reject) => {
-      const id = nextId++;
+      const id = nextCallId++;
       pendingAsync.set(id, { resolve, reject });
-      post({ type: "call", id, name, args, sync: false });
+      post({ type: "call", task: task.id, id, name, args, sync: false });
     });
   const setup = (runtime: IsolatedRuntime) => {
     for (const name of config.callbackNames) {
@@ -79,7 +97,7 @@ export default async function handle(task: Task): Promise<RunResult | InvokeOutc
     if (task.kind === "run") {
       try {
         // Each chunk crosses at once: streamed live, and already with the pool if the task is killed.
-        const onOutput = (chunk: OutputChunk) => post({ type: "output", chunks: [chunk] });
+        const onOutput = (chunk: OutputChunk) => post({ type: "output", task: task.id, chunks: [chunk] });
         const result = await runProgram(host, task.program, { ...task.options, exposeHostErrors: config.exposeHostErrors }, { onOutput, setup });
         result.stats.cpuMs = performance.eventLoopUtilization(elu).active;
         return result;
@@ -100,8 +118,7 @@ export default async function handle(task: Task): Promise<RunResult | InvokeOutc
     }
   } finally {
     callPool = undefined;
+    pendingAsync.clear();
     Atomics.store(task.flags, STARTED, DONE); // the result is on its way: no hard kill now
-    port.off("message", settle);
-    port.close();
   }
 }
