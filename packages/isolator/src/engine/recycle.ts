@@ -28,6 +28,9 @@ export function programBreak(memory: WebAssembly.Memory, breakAddress: number): 
   return new DataView(memory.buffer).getUint32(breakAddress, true);
 }
 
+/** Static data sits at the bottom of memory, below the stack (about 90 KB in the pinned build). */
+const STATIC_DATA_SEARCH = 1024 * 1024;
+
 /**
  * The address of the engine's program break (emscripten's sbrk pointer, a word among its static
  * data, below the stack). Probed once per host on a throwaway instance: the one word at or above
@@ -35,20 +38,26 @@ export function programBreak(memory: WebAssembly.Memory, breakAddress: number): 
  * the block is freed. Fails loudly if the pinned engine ever stops matching this.
  */
 export function findBreakAddress(memory: WebAssembly.Memory, heapStart: number, allocator: { malloc(bytes: number): number; free(pointer: number): void }): number {
-  const words = () => new Uint32Array(memory.buffer.slice(0, heapStart & ~3));
+  const end = Math.min(heapStart, STATIC_DATA_SEARCH) & ~3;
   const size = 4 * 1024 * 1024;
-  const before = words();
+  const before = Buffer.from(memory.buffer.slice(0, end));
   const block = allocator.malloc(size);
-  const grown = words();
-  allocator.free(block);
-  const freed = words();
-  const found: number[] = [];
-  for (let i = 0; i < before.length; i++) {
-    const moved = before[i]! >= heapStart && grown[i]! > before[i]! && grown[i]! >= block + size && grown[i]! <= memory.buffer.byteLength && freed[i] === grown[i];
-    if (block !== 0 && moved) found.push(i * 4);
+  const live = Buffer.from(memory.buffer, 0, end);
+  const moved = new Map<number, number>();
+  // Only the few blocks the allocation changed are read word by word.
+  for (let offset = 0; block !== 0 && offset < end; offset += WIPE_BLOCK) {
+    const stop = Math.min(end, offset + WIPE_BLOCK);
+    if (live.compare(before, offset, stop, offset, stop) === 0) continue;
+    for (let at = offset; at < stop; at += 4) {
+      const was = before.readUInt32LE(at);
+      const now = live.readUInt32LE(at);
+      if (was >= heapStart && now > was && now >= block + size && now <= memory.buffer.byteLength) moved.set(at, now);
+    }
   }
+  allocator.free(block);
+  const found = [...moved].filter(([at, value]) => Buffer.from(memory.buffer, 0, end).readUInt32LE(at) === value);
   if (found.length !== 1) throw new IsolatorError("isolator: could not locate the engine's program break; the pinned engine changed");
-  return found[0]!;
+  return found[0]![0];
 }
 
 /**

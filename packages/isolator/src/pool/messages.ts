@@ -32,12 +32,35 @@ export const MODULE_CALL = "isolator:module";
 interface TaskBase {
   /** The task's number: what the worker's messages about it carry. */
   id: number;
-  /** Shared flags: STARTED (worker → pool: 1 when the task begins, 2 when it is done) and REPLIED (pool → worker: a sync reply is on the port). */
+  /**
+   * Shared flags: STARTED (worker → pool: 1 when the task begins, 2 when it is done), REPLIED
+   * (pool → worker: a sync reply is on the channel), and the start time (see `startTask`).
+   */
   flags: Int32Array;
 }
 export const STARTED = 0;
 export const REPLIED = 1;
 export const DONE = 2; // the value of STARTED once the worker has its result
+
+/** A clock both threads share: milliseconds since the epoch, sub-millisecond. */
+export const clock = (): number => performance.timeOrigin + performance.now();
+
+/** A task's shared flags: two Int32 flags, then its start time as a Float64. */
+export function newTaskFlags(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(16));
+}
+
+/** Worker side: the task starts now (the time is written before the flag that publishes it). */
+export function startTask(flags: Int32Array): void {
+  new Float64Array(flags.buffer, 8, 1)[0] = clock();
+  Atomics.store(flags, STARTED, 1);
+  Atomics.notify(flags, STARTED);
+}
+
+/** When the task started (by `clock`), or undefined if it has not. */
+export function startTime(flags: Int32Array): number | undefined {
+  return Atomics.load(flags, STARTED) === 0 ? undefined : new Float64Array(flags.buffer, 8, 1)[0];
+}
 export interface RunTask extends TaskBase {
   kind: "run";
   program: ProgramSource;

@@ -16,6 +16,7 @@ import {
   MODULE_CALL,
   REPLIED,
   STARTED,
+  startTask,
   type HostReply,
   type InvokeOutcome,
   type RunRefused,
@@ -91,8 +92,7 @@ export default async function handle(task: Task): Promise<RunResult | InvokeOutc
   };
 
   const elu = performance.eventLoopUtilization();
-  Atomics.store(task.flags, STARTED, 1); // the pool's hard deadline starts now
-  Atomics.notify(task.flags, STARTED);
+  startTask(task.flags); // the pool's hard deadline starts now
   try {
     if (task.kind === "run") {
       try {
