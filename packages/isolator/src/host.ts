@@ -6,6 +6,7 @@ import { createObjectTable } from "./guest/objects.js";
 import { captureIntrinsics } from "./guest/intrinsics.js";
 import { loadEngine, type StackExports, type SyncModuleFactory } from "./engine/emscripten-sync.js";
 import { findBreakAddress, programBreak, restingStackPointer, wipe } from "./engine/recycle.js";
+import { receiveRejections, type RejectionHook, type RejectionListener } from "./engine/rejection-hook.js";
 import { SandboxTemplate, type NativeFunctions, type Sandbox } from "./engine/sandbox.js";
 import { IsolatedRuntimeDisposedError, IsolatorError } from "./errors.js";
 import { lambdaSource } from "./lambda.js";
@@ -32,6 +33,8 @@ export interface EngineInstance {
   free(pointer: number): void;
   /** Where an engine abort goes: the runtime using the instance now. */
   onAbort: (reason: unknown) => void;
+  /** Where the engine's promise rejection tracker reports (rejection-hook.ts): the runtime using the instance now. */
+  onRejection: RejectionListener;
   /** Whether no call is under way in the instance: its stack pointer is where it starts. */
   atRest(): boolean;
   /** Where the stack starts: static data and the stack lie below, the heap above. */
@@ -41,6 +44,19 @@ export interface EngineInstance {
 /** A runtime's fixed memory maximum: its limit, but never below what the engine needs. */
 function maximumPages(memoryLimit: number, minimumBytes: number): number {
   return Math.ceil(Math.max(ENGINE_BASE_MEMORY, minimumBytes, memoryLimit) / PAGE);
+}
+
+const ignoreRejection: RejectionListener = () => undefined;
+const inert = () => undefined;
+const INERT_NATIVES: NativeFunctions = { call: inert, callAsync: inert, console: inert, load: inert };
+
+/** A sandbox of a new template reports a rejection without a handler, then its handling; fails loudly otherwise. */
+function verifyRejectionHook(sandbox: Sandbox): void {
+  const seen: boolean[] = [];
+  sandbox.engine.onRejection = (_promise, _reason, handled) => seen.push(handled);
+  sandbox.ctx.unwrapResult(sandbox.ctx.evalCode("globalThis.rejected = Promise.reject(1)")).dispose();
+  sandbox.ctx.unwrapResult(sandbox.ctx.evalCode("rejected.catch(() => {})")).dispose();
+  if (seen.join() !== "false,true") throw new IsolatorError(`isolator: the engine's promise rejection hook reported [${seen.join()}]; the pinned engine changed`);
 }
 
 /** Host internals the runtimes use; not part of the public API. */
@@ -58,6 +74,7 @@ export class IsolatedRuntimeHost implements Disposable {
   readonly #wasmModule: WebAssembly.Module;
   readonly #factory: SyncModuleFactory;
   readonly #stackExports: StackExports;
+  readonly #rejectionHook: Omit<RejectionHook, "bytes">;
   /** Where the engine keeps its program break (the same in every instance). */
   readonly #breakAddress: number;
   /** Wiping never stops below the templates' images, whatever a previous runtime left as its break. */
@@ -88,6 +105,7 @@ export class IsolatedRuntimeHost implements Disposable {
     this.#wasmModule = engine.wasmModule;
     this.#factory = engine.factory;
     this.#stackExports = engine.stack;
+    this.#rejectionHook = engine.rejectionHook;
     const probe = this.#newInstance(ENGINE_BASE_MEMORY * 2, () => undefined);
     this.#breakAddress = findBreakAddress(probe.memory, probe.heapStart, probe);
     this.#template("plain");
@@ -97,7 +115,9 @@ export class IsolatedRuntimeHost implements Disposable {
     const existing = this.#templates[kind];
     if (existing) return existing;
     const scripts = kind === "plain" ? [this.#sources.prelude] : [this.#sources.prelude, this.#sources.program];
-    const template = SandboxTemplate.create((limit, onAbort, min) => this.#newInstance(limit, onAbort, min), scripts);
+    const newInstance = (limit: number, onAbort: (reason: unknown) => void, min?: number) => this.#newInstance(limit, onAbort, min);
+    const template = SandboxTemplate.create(newInstance, scripts, this.#rejectionHook.tableIndex);
+    verifyRejectionHook(template.instantiate(newInstance, ENGINE_BASE_MEMORY, () => undefined, INERT_NATIVES));
     this.#wipeFloor = Math.max(this.#wipeFloor, template.imageEnd);
     return (this.#templates[kind] = template);
   }
@@ -183,6 +203,7 @@ export class IsolatedRuntimeHost implements Disposable {
     const spare = this.#spareEngine(pages, minimumBytes);
     if (spare) {
       spare.onAbort = onAbort;
+      spare.onRejection = ignoreRejection;
       return spare;
     }
     // A fixed maximum is what makes the limit hard: the engine's own allocator limit is not.
@@ -192,7 +213,10 @@ export class IsolatedRuntimeHost implements Disposable {
     let instance: WebAssembly.Instance | undefined;
     const emscripten = this.#factory({
       wasmMemory: memory,
-      instantiateWasm: (imports) => (instance = new WebAssembly.Instance(this.#wasmModule, imports)),
+      instantiateWasm: (imports) => {
+        const hooked = receiveRejections(imports, this.#rejectionHook, (promise, reason, handled) => engine.onRejection(promise, reason, handled), (e) => engine.onAbort(e));
+        return (instance = new WebAssembly.Instance(this.#wasmModule, hooked));
+      },
       print: quiet,
       printErr: quiet,
       thisProgram: "./this.program", // else the glue puts the host's script path in the guest's environment block
@@ -209,6 +233,7 @@ export class IsolatedRuntimeHost implements Disposable {
       malloc: (bytes) => emscripten._malloc(bytes),
       free: (pointer) => emscripten._free(pointer),
       onAbort,
+      onRejection: ignoreRejection,
       atRest: () => stackPointer() === resting,
       heapStart: resting,
     };

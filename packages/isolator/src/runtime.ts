@@ -59,6 +59,8 @@ const DEFAULTS = {
 const EVAL_FLAG_ASYNC = 1 << 7;
 const TRUNCATED = "[isolator] output truncated: maxOutputBytes reached";
 const MAX_PENDING_CALLS = 1000;
+/** Unhandled rejections a program's runtime holds on to, to report the first: the rest are only counted. */
+const MAX_HELD_REJECTIONS = 16;
 const NOT_PRIMITIVE = Symbol("not a primitive");
 
 /** The parts of the engine's context API that quickjs-emscripten keeps protected. */
@@ -129,6 +131,14 @@ export class IsolatedRuntime implements Disposable {
   #copyingError = false;
   /** Set by a program's exit: the running call stops at the engine's next interrupt poll. */
   #exitCode: number | undefined;
+  /** How many of a program's promises are rejected with no handler yet (the engine reports each once, and its handling once). */
+  #unhandledCount = 0;
+  /** The first of them, by promise object address (each held, so no address is reused): their reasons can be reported. */
+  readonly #unhandled = new Map<number, { promise: QuickJSHandle; reason: QuickJSHandle }>();
+  /** Handles let go inside the engine's tracker call, freed once the engine has returned. */
+  #released: QuickJSHandle[] = [];
+  /** An 8-byte cell in the engine's memory for handing it a raw value. */
+  #valueCell = 0;
 
   constructor(host: IsolatedRuntimeHost, options: IsolatedRuntimeOptions = {}) {
     this.#host = host;
@@ -162,6 +172,7 @@ export class IsolatedRuntime implements Disposable {
       return true;
     });
     this.#ctxPtr = (this.#ctx as unknown as ContextInternals).ctx.value as unknown as ContextPointer;
+    if (options[programSupport]) this.#engine.onRejection = (promise, reason, handled) => this.#trackRejection(promise, reason, handled);
     this.#dispatchDirectly();
     this.#useModules();
     internals.track(this);
@@ -331,6 +342,9 @@ export class IsolatedRuntime implements Disposable {
     // with it (freeing object by object would only cost time, and after a fault could abort).
     // A healthy runtime's instance is handed back to the host, which wipes its memory before any reuse.
     this.#lambdas.clear();
+    this.#unhandled.clear();
+    this.#unhandledCount = 0;
+    this.#released = [];
     this.#tape = undefined;
     if (this.#fault === undefined && this.#depth === 0) this.#host[hostInternals].recycle(this.#engine, this.#options.memoryLimit);
   }
@@ -435,6 +449,8 @@ export class IsolatedRuntime implements Disposable {
     try {
       for (;;) {
         this.#guard(() => this.#drain());
+        // As Node does once microtasks have drained: a rejection still without a handler ends the program.
+        if (this.#unhandledCount > 0) throw this.#guard(() => this.#unhandledRejection());
         if (result === undefined) {
           const state = this.#ctx.getPromiseState(promise);
           if (state.type === "fulfilled") {
@@ -482,11 +498,48 @@ export class IsolatedRuntime implements Disposable {
       this.#completions = [];
       for (const op of completions) op.settle();
       const result = this.#rt.executePendingJobs();
+      for (const handle of this.#released.splice(0)) handle.dispose();
       if (result.error) {
         throw this.#guestError(result.error);
       }
       if (this.#completions.length === 0) return;
     }
+  }
+
+  /**
+   * The engine's promise rejection tracker (a program's runtime only): counts rejections without a
+   * handler, and holds the first few until a handler arrives (a flood of them costs the host
+   * nothing). Runs inside the engine: it only duplicates values, and frees nothing until the
+   * engine has returned.
+   */
+  #trackRejection(promise: bigint, reason: bigint, handled: boolean): void {
+    this.#unhandledCount += handled ? -1 : 1;
+    const key = Number(promise & 0xffffffffn);
+    const held = this.#unhandled.get(key);
+    if (held && handled) {
+      this.#released.push(held.promise, held.reason);
+      this.#unhandled.delete(key);
+    }
+    if (!handled && this.#unhandled.size < MAX_HELD_REJECTIONS) this.#unhandled.set(key, { promise: this.#valueHandle(promise), reason: this.#valueHandle(reason) });
+  }
+
+  /** A handle of its own on a raw engine value. */
+  #valueHandle(bits: bigint): QuickJSHandle {
+    this.#valueCell ||= this.#engine.malloc(8);
+    if (!this.#valueCell) throw new IsolatedMemoryError(this.#options.memoryLimit);
+    new DataView(this.#engine.memory.buffer).setBigUint64(this.#valueCell, bits, true);
+    const ptr = this.#engine.ffi.QTS_DupValuePointer(this.#ctxPtr, this.#valueCell as unknown as Parameters<EngineInstance["ffi"]["QTS_DupValuePointer"]>[1]);
+    return (this.#ctx as unknown as ContextMemory).memory.heapValueHandle(ptr as unknown as number);
+  }
+
+  /** The first unhandled rejection as Node reports it: an Error as thrown, anything else wrapped. */
+  #unhandledRejection(): IsolatorError {
+    const why = "This error originated either by throwing inside of an async function without a catch block, or by rejecting a promise which was not handled with .catch().";
+    const [first] = this.#unhandled.values();
+    if (!first) return new IsolatedError("UnhandledPromiseRejection", `${why} (${this.#unhandledCount} promises were rejected without a handler.)`, "", undefined);
+    const error = this.#guestError(first.reason.dup());
+    if (!(error instanceof IsolatedError) || error.cause instanceof Error) return error;
+    return new IsolatedError("UnhandledPromiseRejection", `${why} The promise rejected with the reason "${error.message}".`, "", error.cause);
   }
 
   #runTimers(): number {

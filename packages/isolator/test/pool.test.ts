@@ -136,6 +136,14 @@ describe("run", () => {
     },
   );
 
+  test("onStart comes once, before the first chunk of output", async () => {
+    for (let i = 0; i < 20; i++) {
+      const events: string[] = [];
+      await pool.run(`console.log("a")`, { onStart: () => events.push("start"), onOutput: () => events.push("output") });
+      assert.deepEqual(events, ["start", "output"]);
+    }
+  });
+
   test("stdin, argv and exit codes work through the pool", async () => {
     const sum = await pool.run(
       `const rl = require("readline").createInterface({ input: process.stdin });
@@ -155,6 +163,9 @@ describe("run", () => {
 
     const thrown = await pool.run(`throw new RangeError("out of range");`);
     assert.deepEqual([thrown.status, thrown.exitCode, thrown.error?.name, thrown.error?.message], ["failed", 1, "RangeError", "out of range"]);
+
+    const rejected = await pool.run(`async function main() { throw new TypeError("nobody caught me"); } main(); console.log("after");`);
+    assert.deepEqual([rejected.status, rejected.exitCode, rejected.error?.name, rejected.error?.message, text(rejected)], ["failed", 1, "TypeError", "nobody caught me", "after\n"]);
   });
 });
 

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { IsolatorError } from "../errors.js";
+import { addRejectionHook, type RejectionHook } from "./rejection-hook.js";
 
 /**
  * The emscripten glue that ships with quickjs-emscripten is an `async` factory, but
@@ -47,8 +48,15 @@ export interface StackExports {
   restore: string;
 }
 
-/** Compiles the engine once: the WebAssembly module, a synchronous glue factory, and its stack exports. */
-export function loadEngine(): { wasmModule: WebAssembly.Module; factory: SyncModuleFactory; stack: StackExports } {
+export interface LoadedEngine {
+  wasmModule: WebAssembly.Module;
+  factory: SyncModuleFactory;
+  stack: StackExports;
+  rejectionHook: Omit<RejectionHook, "bytes">;
+}
+
+/** Compiles the engine once (with the promise rejection hook added): the module, a synchronous glue factory, its stack exports. */
+export function loadEngine(): LoadedEngine {
   let source = readFileSync(GLUE_PATH, "utf8");
   const stack = stackExports(source);
   for (const [pattern, replacement] of PATCHES) {
@@ -60,8 +68,9 @@ export function loadEngine(): { wasmModule: WebAssembly.Module; factory: SyncMod
   const moduleShim = { exports: {} as { default?: unknown } };
   new Function("require", "__dirname", "module", "exports", source)(require, dirname(GLUE_PATH), moduleShim, moduleShim.exports);
   const factory = moduleShim.exports as unknown as SyncModuleFactory;
-  const wasmModule = new WebAssembly.Module(readFileSync(WASM_PATH));
-  return { wasmModule, factory, stack };
+  const { bytes, ...rejectionHook } = addRejectionHook(readFileSync(WASM_PATH));
+  const wasmModule = new WebAssembly.Module(bytes);
+  return { wasmModule, factory, stack, rejectionHook };
 }
 
 /**

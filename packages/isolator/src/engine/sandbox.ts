@@ -10,6 +10,7 @@ import { Lifetime, QuickJSRuntime, type QuickJSContext, type QuickJSHandle } fro
 import { IsolatorError } from "../errors.js";
 import type { GuestInternals } from "../guest/prelude.js";
 import type { EngineInstance } from "../host.js";
+import { installTracker, RUNTIME_STRUCT_SEARCH } from "./rejection-hook.js";
 
 /** The host functions a sandbox calls, in the order they are registered (their ids depend on it). */
 export const NATIVE_NAMES = ["call", "callAsync", "console", "load"] as const;
@@ -74,15 +75,17 @@ export class SandboxTemplate {
     private readonly randomStateOffset: number,
   ) {}
 
-  /** Boots the template with inert natives and takes its memory image. */
-  static create(newInstance: NewInstance, scripts: string[]): SandboxTemplate {
+  /** Boots the template with inert natives, installs the engine's hooks, and takes its memory image. */
+  static create(newInstance: NewInstance, scripts: string[], rejectionHook: number): SandboxTemplate {
     const inert = () => undefined;
     const before = BigInt(Date.now()) * 1000n;
     const sandbox = bootSandbox(newInstance, 64 * 1024 * 1024, inert, scripts, { call: inert, callAsync: inert, console: inert, load: inert });
     const after = BigInt(Date.now()) * 1000n + 1000n;
-    sandbox.rt.setInterruptHandler(() => false); // installs the engine's interrupt hook in the image
     const ctxPtr = (sandbox.ctx as unknown as ContextInternals).ctx.value;
     const rtPtr = (sandbox.rt as unknown as { rt: { value: number } }).rt.value;
+    const runtimeStruct = new Int32Array(sandbox.engine.memory.buffer.slice(rtPtr, rtPtr + RUNTIME_STRUCT_SEARCH));
+    sandbox.rt.setInterruptHandler(() => false); // installs the engine's interrupt hook in the image
+    installTracker(sandbox.engine.memory, rtPtr, runtimeStruct, rejectionHook);
     const memory = new Uint8Array(sandbox.engine.memory.buffer);
     const image = nonZeroChunks(memory);
     const imageEnd = image.length ? image[image.length - 1]!.offset + image[image.length - 1]!.bytes.length : 0;

@@ -301,6 +301,7 @@ export class IsolatedRuntimePool implements AsyncDisposable {
       else notifyStart();
     }
     const deliver = (chunk: OutputChunk) => {
+      notifyStart(); // output can arrive before the start notice: it is proof of a start
       tracked.output.push(chunk);
       onOutput?.(chunk);
     };
