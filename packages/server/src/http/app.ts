@@ -210,8 +210,13 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
     const wait = Number(waitText ?? 0);
     if (!wait) return store.get(id);
     const abort = new AbortController();
-    reply.raw.once("close", () => abort.abort()); // the client went away: stop waiting
-    return orchestrator.waitForTerminal(id, Math.min(wait, config.maxWaitSeconds) * 1000, abort.signal);
+    const gone = () => abort.abort(); // the client went away: stop waiting
+    reply.raw.once("close", gone);
+    try {
+      return await orchestrator.waitForTerminal(id, Math.min(wait, config.maxWaitSeconds) * 1000, abort.signal);
+    } finally {
+      reply.raw.off("close", gone);
+    }
   }
 
   function streamEvents(req: FastifyRequest, reply: FastifyReply, run: RunRecord): void {

@@ -73,6 +73,10 @@ export interface RunEvent {
 export class RunStore implements Disposable {
   readonly #db: Database.Database;
   readonly #statements;
+  /** Transactions, made once (making one per call cost more than the writes). */
+  readonly #transactions;
+  /** Each unfinished run's last event number, once read (this process is the file's only writer). */
+  readonly #lastSeq = new Map<string, number>();
   /** Prepared UPDATEs, by the set of columns a transition writes (a handful of shapes). */
   readonly #updates = new Map<string, Database.Statement>();
 
@@ -128,13 +132,27 @@ export class RunStore implements Disposable {
       getSnippet: this.#db.prepare("SELECT body, created_at FROM snippets WHERE id = ?"),
       expired: this.#db.prepare("SELECT id FROM runs WHERE purged = 0 AND finished_at IS NOT NULL AND finished_at < ?"),
     };
+    this.#transactions = {
+      create: this.#db.transaction((id: string, request: string, at: string) => {
+        this.#statements.insert.run(id, request, at);
+        this.#appendEvent(id, "status", { status: "queued", at });
+      }),
+      transition: this.#db.transaction((update: Database.Statement, values: { id: string; status: RunStatus }) => {
+        update.run(values);
+        const event = this.#appendEvent(values.id, "status", { status: values.status, at: new Date().toISOString() });
+        if (TERMINAL.has(values.status)) this.#lastSeq.delete(values.id); // no event follows a terminal one
+        return event;
+      }),
+      appendOutput: this.#db.transaction((id: string, chunks: OutputChunk[]) => chunks.map((chunk) => this.#appendEvent(id, "output", chunk))),
+      purge: this.#db.transaction((id: string) => {
+        this.#statements.purge.run(id);
+        this.#statements.purgeEvents.run(id);
+      }),
+    };
   }
 
   create(id: string, request: RunRequest, now = new Date()): void {
-    this.#db.transaction(() => {
-      this.#statements.insert.run(id, JSON.stringify(request), now.toISOString());
-      this.#appendEvent(id, "status", { status: "queued", at: now.toISOString() });
-    })();
+    this.#transactions.create(id, JSON.stringify(request), now.toISOString());
   }
 
   get(id: string): RunRecord | undefined {
@@ -145,7 +163,7 @@ export class RunStore implements Disposable {
   /** Persists a transition (with any other fields) and its status event, in one transaction. */
   transition(id: string, status: RunStatus, fields: Partial<Omit<RunRecord, "id" | "status" | "request" | "createdAt" | "purged">> = {}): RunEvent {
     const set: string[] = ["status = @status"];
-    const values: Record<string, unknown> = { id, status };
+    const values: { id: string; status: RunStatus } & Record<string, unknown> = { id, status };
     const columns: Record<string, [string, (v: never) => unknown]> = {
       startedAt: ["started_at", (v: string | null) => v],
       finishedAt: ["finished_at", (v: string | null) => v],
@@ -165,19 +183,17 @@ export class RunStore implements Disposable {
     const sql = `UPDATE runs SET ${set.join(", ")} WHERE id = @id`;
     let update = this.#updates.get(sql);
     if (!update) this.#updates.set(sql, (update = this.#db.prepare(sql)));
-    return this.#db.transaction(() => {
-      update.run(values);
-      return this.#appendEvent(id, "status", { status, at: new Date().toISOString() });
-    })();
+    return this.#transactions.transition(update, values);
   }
 
   appendOutput(id: string, chunks: OutputChunk[]): RunEvent[] {
-    return this.#db.transaction(() => chunks.map((chunk) => this.#appendEvent(id, "output", chunk)))();
+    return this.#transactions.appendOutput(id, chunks);
   }
 
   #appendEvent(id: string, type: RunEvent["type"], data: unknown): RunEvent {
-    const seq = (this.#statements.lastSeq.get(id) as { seq: number }).seq + 1;
+    const seq = (this.#lastSeq.get(id) ?? (this.#statements.lastSeq.get(id) as { seq: number }).seq) + 1;
     this.#statements.addEvent.run(id, seq, type, JSON.stringify(data));
+    this.#lastSeq.set(id, seq);
     return { seq, type, data };
   }
 
@@ -204,10 +220,8 @@ export class RunStore implements Disposable {
 
   /** Drops a run's source, output and details; the run itself stays, marked purged. */
   purge(id: string): void {
-    this.#db.transaction(() => {
-      this.#statements.purge.run(id);
-      this.#statements.purgeEvents.run(id);
-    })();
+    this.#transactions.purge(id);
+    this.#lastSeq.delete(id);
   }
 
   expiredBefore(cutoff: Date): string[] {
