@@ -20,6 +20,7 @@ import { isTypeScript, mapPositions, transpile } from "./transpile.js";
 import type { TraceMap } from "@jridgewell/trace-mapping";
 import { IsolatedMethod, IsolatedObject, liveObjectId, objectSupport, ownerOf, type ObjectSupport, type OwnerRef } from "./objects.js";
 import { asyncCallback, ProgramExit, programSupport, type ModuleResolver, type ProgramMain, type ProgramSupport } from "./program/support.js";
+import { UnhandledRejections } from "./program/rejections.js";
 
 export type ConsoleLevel = "log" | "info" | "warn" | "error" | "debug";
 export interface ConsoleEntry {
@@ -59,8 +60,6 @@ const DEFAULTS = {
 const EVAL_FLAG_ASYNC = 1 << 7;
 const TRUNCATED = "[isolator] output truncated: maxOutputBytes reached";
 const MAX_PENDING_CALLS = 1000;
-/** Unhandled rejections a program's runtime holds on to, to report the first: the rest are only counted. */
-const MAX_HELD_REJECTIONS = 16;
 const NOT_PRIMITIVE = Symbol("not a primitive");
 
 /** The parts of the engine's context API that quickjs-emscripten keeps protected. */
@@ -131,14 +130,8 @@ export class IsolatedRuntime implements Disposable {
   #copyingError = false;
   /** Set by a program's exit: the running call stops at the engine's next interrupt poll. */
   #exitCode: number | undefined;
-  /** How many of a program's promises are rejected with no handler yet (the engine reports each once, and its handling once). */
-  #unhandledCount = 0;
-  /** The first of them, by promise object address (each held, so no address is reused): their reasons can be reported. */
-  readonly #unhandled = new Map<number, { promise: QuickJSHandle; reason: QuickJSHandle }>();
-  /** Handles let go inside the engine's tracker call, freed once the engine has returned. */
-  #released: QuickJSHandle[] = [];
-  /** An 8-byte cell in the engine's memory for handing it a raw value. */
-  #valueCell = 0;
+  /** A program's promises rejected with no handler yet (a program's runtime only). */
+  #unhandled: UnhandledRejections | undefined;
 
   constructor(host: IsolatedRuntimeHost, options: IsolatedRuntimeOptions = {}) {
     this.#host = host;
@@ -172,7 +165,11 @@ export class IsolatedRuntime implements Disposable {
       return true;
     });
     this.#ctxPtr = (this.#ctx as unknown as ContextInternals).ctx.value as unknown as ContextPointer;
-    if (options[programSupport]) this.#engine.onRejection = (promise, reason, handled) => this.#trackRejection(promise, reason, handled);
+    if (options[programSupport]) {
+      const unhandled = new UnhandledRejections(this.#engine, this.#ctxPtr, (ptr) => (this.#ctx as unknown as ContextMemory).memory.heapValueHandle(ptr), this.#options.memoryLimit);
+      this.#engine.onRejection = (promise, reason, handled) => unhandled.track(promise, reason, handled);
+      this.#unhandled = unhandled;
+    }
     this.#dispatchDirectly();
     this.#useModules();
     internals.track(this);
@@ -342,9 +339,7 @@ export class IsolatedRuntime implements Disposable {
     // with it (freeing object by object would only cost time, and after a fault could abort).
     // A healthy runtime's instance is handed back to the host, which wipes its memory before any reuse.
     this.#lambdas.clear();
-    this.#unhandled.clear();
-    this.#unhandledCount = 0;
-    this.#released = [];
+    this.#unhandled = undefined;
     this.#tape = undefined;
     if (this.#fault === undefined && this.#depth === 0) this.#host[hostInternals].recycle(this.#engine, this.#options.memoryLimit);
   }
@@ -450,7 +445,7 @@ export class IsolatedRuntime implements Disposable {
       for (;;) {
         this.#guard(() => this.#drain());
         // As Node does once microtasks have drained: a rejection still without a handler ends the program.
-        if (this.#unhandledCount > 0) throw this.#guard(() => this.#unhandledRejection());
+        if (this.#unhandled?.count) throw this.#guard(() => this.#unhandledRejection(this.#unhandled!));
         if (result === undefined) {
           const state = this.#ctx.getPromiseState(promise);
           if (state.type === "fulfilled") {
@@ -498,7 +493,7 @@ export class IsolatedRuntime implements Disposable {
       this.#completions = [];
       for (const op of completions) op.settle();
       const result = this.#rt.executePendingJobs();
-      for (const handle of this.#released.splice(0)) handle.dispose();
+      this.#unhandled?.release();
       if (result.error) {
         throw this.#guestError(result.error);
       }
@@ -506,38 +501,12 @@ export class IsolatedRuntime implements Disposable {
     }
   }
 
-  /**
-   * The engine's promise rejection tracker (a program's runtime only): counts rejections without a
-   * handler, and holds the first few until a handler arrives (a flood of them costs the host
-   * nothing). Runs inside the engine: it only duplicates values, and frees nothing until the
-   * engine has returned.
-   */
-  #trackRejection(promise: bigint, reason: bigint, handled: boolean): void {
-    this.#unhandledCount += handled ? -1 : 1;
-    const key = Number(promise & 0xffffffffn);
-    const held = this.#unhandled.get(key);
-    if (held && handled) {
-      this.#released.push(held.promise, held.reason);
-      this.#unhandled.delete(key);
-    }
-    if (!handled && this.#unhandled.size < MAX_HELD_REJECTIONS) this.#unhandled.set(key, { promise: this.#valueHandle(promise), reason: this.#valueHandle(reason) });
-  }
-
-  /** A handle of its own on a raw engine value. */
-  #valueHandle(bits: bigint): QuickJSHandle {
-    this.#valueCell ||= this.#engine.malloc(8);
-    if (!this.#valueCell) throw new IsolatedMemoryError(this.#options.memoryLimit);
-    new DataView(this.#engine.memory.buffer).setBigUint64(this.#valueCell, bits, true);
-    const ptr = this.#engine.ffi.QTS_DupValuePointer(this.#ctxPtr, this.#valueCell as unknown as Parameters<EngineInstance["ffi"]["QTS_DupValuePointer"]>[1]);
-    return (this.#ctx as unknown as ContextMemory).memory.heapValueHandle(ptr as unknown as number);
-  }
-
   /** The first unhandled rejection as Node reports it: an Error as thrown, anything else wrapped. */
-  #unhandledRejection(): IsolatorError {
+  #unhandledRejection(unhandled: UnhandledRejections): IsolatorError {
     const why = "This error originated either by throwing inside of an async function without a catch block, or by rejecting a promise which was not handled with .catch().";
-    const [first] = this.#unhandled.values();
-    if (!first) return new IsolatedError("UnhandledPromiseRejection", `${why} (${this.#unhandledCount} promises were rejected without a handler.)`, "", undefined);
-    const error = this.#guestError(first.reason.dup());
+    const reason = unhandled.firstReason();
+    if (!reason) return new IsolatedError("UnhandledPromiseRejection", `${why} (${unhandled.count} promises were rejected without a handler.)`, "", undefined);
+    const error = this.#guestError(reason);
     if (!(error instanceof IsolatedError) || error.cause instanceof Error) return error;
     return new IsolatedError("UnhandledPromiseRejection", `${why} The promise rejected with the reason "${error.message}".`, "", error.cause);
   }

@@ -1,0 +1,68 @@
+/**
+ * A program's promises rejected with no handler yet, as the engine's promise rejection tracker
+ * reports them (engine/rejection-hook.ts): once when such a promise rejects, once more if a
+ * handler arrives later. All are counted; the first few are held (the promise too, so no other
+ * promise takes its address while it is held) so the first can be reported. A flood of them costs
+ * the host nothing.
+ */
+import type { QuickJSHandle } from "quickjs-emscripten-core";
+import { IsolatedMemoryError } from "../errors.js";
+import type { EngineInstance } from "../host.js";
+
+/** How many are held, to report the first: the rest are only counted. */
+const MAX_HELD = 16;
+
+type ContextPointer = Parameters<EngineInstance["ffi"]["QTS_DupValuePointer"]>[0];
+type ValuePointer = Parameters<EngineInstance["ffi"]["QTS_DupValuePointer"]>[1];
+
+export class UnhandledRejections {
+  #count = 0;
+  readonly #held = new Map<number, { promise: QuickJSHandle; reason: QuickJSHandle }>();
+  /** Handles let go inside the engine's tracker call, freed once the engine has returned. */
+  #letGo: QuickJSHandle[] = [];
+  /** An 8-byte cell in the engine's memory for handing it a raw value. */
+  #cell = 0;
+
+  constructor(
+    private readonly engine: EngineInstance,
+    private readonly ctx: ContextPointer,
+    private readonly handleOf: (pointer: number) => QuickJSHandle,
+    private readonly memoryLimit: number,
+  ) {}
+
+  /** How many rejected promises have no handler now. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** The engine's tracker. It runs inside the engine: it only duplicates values and frees nothing. */
+  track(promise: bigint, reason: bigint, handled: boolean): void {
+    this.#count += handled ? -1 : 1;
+    const key = Number(promise & 0xffffffffn);
+    const held = this.#held.get(key);
+    if (held && handled) {
+      this.#letGo.push(held.promise, held.reason);
+      this.#held.delete(key);
+    }
+    if (!handled && this.#held.size < MAX_HELD) this.#held.set(key, { promise: this.#handle(promise), reason: this.#handle(reason) });
+  }
+
+  /** Frees what the tracker let go; call only once the engine has returned. */
+  release(): void {
+    for (const handle of this.#letGo.splice(0)) handle.dispose();
+  }
+
+  /** The first held rejection's reason (a new handle), if one is held. */
+  firstReason(): QuickJSHandle | undefined {
+    const [first] = this.#held.values();
+    return first?.reason.dup();
+  }
+
+  /** A handle of its own on a raw engine value. */
+  #handle(bits: bigint): QuickJSHandle {
+    this.#cell ||= this.engine.malloc(8);
+    if (!this.#cell) throw new IsolatedMemoryError(this.memoryLimit);
+    new DataView(this.engine.memory.buffer).setBigUint64(this.#cell, bits, true);
+    return this.handleOf(this.engine.ffi.QTS_DupValuePointer(this.ctx, this.#cell as unknown as ValuePointer) as unknown as number);
+  }
+}
