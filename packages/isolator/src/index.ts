@@ -1,7 +1,7 @@
 export { IsolatedRuntimeHost } from "./host.js";
 export { IsolatedRuntime } from "./runtime.js";
 export { IsolatedMethod, IsolatedObject } from "./objects.js";
-export type { ConsoleEntry, ConsoleLevel, HostCallback, IsolatedRuntimeOptions } from "./runtime.js";
+export type { ConsoleEntry, ConsoleLevel, HostCallback, IsolatedRuntimeOptions, LambdaArgs } from "./runtime.js";
 export {
   IsolatedCaptureError,
   IsolatedError,

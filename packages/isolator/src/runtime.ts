@@ -62,6 +62,9 @@ const TRUNCATED = "[isolator] output truncated: maxOutputBytes reached";
 const MAX_PENDING_CALLS = 1000;
 const NOT_PRIMITIVE = Symbol("not a primitive");
 
+/** A lambda's arguments as the host passes them: where it takes an object, an IsolatedObject of the runtime will do (it arrives as the live object). */
+export type LambdaArgs<A extends unknown[]> = { [K in keyof A]: A[K] | (A[K] extends object ? IsolatedObject : never) };
+
 /** The parts of the engine's context API that quickjs-emscripten keeps protected. */
 interface ContextInternals {
   ctx: { value: number };
@@ -212,13 +215,13 @@ export class IsolatedRuntime implements Disposable {
   // Public API
 
   /** Runs a lambda inside the runtime; arguments are copied in, the result copied out. */
-  invoke<R = unknown, A extends unknown[] = unknown[]>(fn: (...args: A) => R, ...args: A): Awaited<R> extends R ? R : never {
+  invoke<R = unknown, A extends unknown[] = unknown[]>(fn: (...args: A) => R, ...args: LambdaArgs<A>): Awaited<R> extends R ? R : never {
     const lambda = this.#lambda(fn);
     return this.#sync(() => this.#copyOut(this.#call(lambda, args))) as Awaited<R> extends R ? R : never;
   }
 
   /** Runs a lambda that may be async: promise jobs, timers and async host callbacks all run until it settles. */
-  invokeAsync<R = unknown, A extends unknown[] = unknown[]>(fn: (...args: A) => R, ...args: A): Promise<Awaited<R>> {
+  invokeAsync<R = unknown, A extends unknown[] = unknown[]>(fn: (...args: A) => R, ...args: LambdaArgs<A>): Promise<Awaited<R>> {
     return this.#async(() => {
       const lambda = this.#lambda(fn);
       return this.#call(lambda, args);
