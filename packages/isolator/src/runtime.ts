@@ -62,8 +62,17 @@ const TRUNCATED = "[isolator] output truncated: maxOutputBytes reached";
 const MAX_PENDING_CALLS = 1000;
 const NOT_PRIMITIVE = Symbol("not a primitive");
 
-/** A lambda's arguments as the host passes them: where it takes an object, an IsolatedObject of the runtime will do (it arrives as the live object). */
-export type LambdaArgs<A extends unknown[]> = { [K in keyof A]: A[K] | (A[K] extends object ? IsolatedObject : never) };
+/** A lambda's arguments as the host passes them: wherever it takes an object, at any depth, an IsolatedObject of the runtime will do (it arrives as the live object). */
+export type LambdaArgs<A extends unknown[]> = { [K in keyof A]: Live<A[K]> };
+type Live<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends Map<infer K, infer V>
+    ? Map<K, Live<V>> | IsolatedObject
+    : T extends Set<infer V>
+      ? Set<Live<V>> | IsolatedObject
+      : T extends object
+        ? { [K in keyof T]: Live<T[K]> } | IsolatedObject
+        : T;
 
 /** The parts of the engine's context API that quickjs-emscripten keeps protected. */
 interface ContextInternals {
@@ -104,6 +113,8 @@ export class IsolatedRuntime implements Disposable {
   readonly #tapeOfHost: Tape;
   /** The guest's table of isolated objects, compiled on first use. */
   #objects: QuickJSHandle | undefined;
+  /** The object table's lookup by id, for IsolatedObjects inside copied values. */
+  #liveObjects: QuickJSHandle | undefined;
   /** Module namespaces and self-contained classes the host referred to, by specifier or source. */
   readonly #owners = new Map<string, QuickJSHandle>();
   readonly #internals: { [K in keyof GuestInternals]: QuickJSHandle };
@@ -624,7 +635,7 @@ export class IsolatedRuntime implements Disposable {
   #call(fn: QuickJSHandle, args: readonly unknown[]): QuickJSHandle {
     const handles: QuickJSHandle[] = [];
     try {
-      for (const arg of args) handles.push(this.#liveOrCopy(arg, `$[${handles.length}]`));
+      for (const arg of args) handles.push(this.#copyIn(arg, `$[${handles.length}]`));
       const result = this.#ctx.callFunction(fn, this.#ctx.undefined, handles);
       if (result.error) throw this.#guestError(result.error);
       return result.value;
@@ -703,26 +714,11 @@ export class IsolatedRuntime implements Disposable {
   #argsArray(args: readonly unknown[]): QuickJSHandle {
     const array = this.#ctx.newArray();
     args.forEach((arg, i) => {
-      const handle = this.#liveOrCopy(arg, `$[${i}]`);
+      const handle = this.#copyIn(arg, `$[${i}]`);
       this.#ctx.setProp(array, i, handle);
       handle.dispose();
     });
     return array;
-  }
-
-  #liveOrCopy(value: unknown, path: string): QuickJSHandle {
-    const id = liveObjectId(value, this);
-    return id === undefined ? this.#copyIn(value, path) : this.#liveObject(id);
-  }
-
-  #liveObject(id: number): QuickJSHandle {
-    const getter = this.#ctx.getProp(this.#objects!, "get");
-    const idHandle = this.#ctx.newNumber(id);
-    const result = this.#ctx.callFunction(getter, this.#objects!, idHandle);
-    getter.dispose();
-    idHandle.dispose();
-    if (result.error) throw this.#lookupError(this.#guestError(result.error));
-    return result.value;
   }
 
   #readNumber(handle: QuickJSHandle): number {
@@ -789,7 +785,9 @@ export class IsolatedRuntime implements Disposable {
     buffer.dispose();
     this.#throwIfException(decoded);
     if (!tape) return decoded;
-    const result = this.#ctx.callFunction(this.#guestTape().fromTape, this.#ctx.undefined, decoded);
+    // IsolatedObjects in the value become their live guest objects, found in the object table.
+    const live = this.#objects === undefined ? [] : [this.#ctx.undefined, (this.#liveObjects ??= this.#ctx.getProp(this.#objects, "get"))];
+    const result = this.#ctx.callFunction(this.#guestTape().fromTape, this.#ctx.undefined, decoded, ...live);
     decoded.dispose();
     if (result.error) throw this.#guestError(result.error);
     return result.value;
@@ -806,14 +804,17 @@ export class IsolatedRuntime implements Disposable {
 
   /** A host value as bytes for the engine: natively, or as a tape. Host-side work only: it never faults the runtime. */
   #encode(value: unknown, path: string): { bytes: Uint8Array; tape: boolean } {
-    const classes = this.#tapeOfHost.hasClasses ? (o: object) => this.#tapeOfHost.classOf(o) !== undefined : undefined;
+    const tape = this.#tapeOfHost;
+    // IsolatedObjects and registered classes' instances need the tape; another runtime's or a disposed IsolatedObject is refused.
+    const liveId = (o: object) => (o instanceof IsolatedObject ? liveObjectId(o, this) : undefined);
+    const needsTape = (o: object) => o instanceof IsolatedObject || (tape.hasClasses && tape.classOf(o) !== undefined);
     try {
-      return { bytes: BjsonWriter.encode(value, this.#options.maxMessageSize, classes), tape: false };
+      return { bytes: BjsonWriter.encode(value, this.#options.maxMessageSize, needsTape), tape: false };
     } catch (e) {
       if (!(e instanceof NeedsTape)) throw stackOverflow(e, path);
     }
     try {
-      const t = this.#tapeOfHost.toTape(value);
+      const t = tape.toTape(value, liveId);
       if (Array.isArray(t) && t[0] === "!") throw new IsolatedSerializationError(path + String(t[1]).slice(1), String(t[2]));
       return { bytes: BjsonWriter.encode(t, this.#options.maxMessageSize), tape: true };
     } catch (e) {

@@ -29,6 +29,7 @@ before(() => {
   constructor(public name: string, public age: number) {}
   getAge(exact: boolean): number { return exact ? this.age : Math.round(this.age / 10) * 10; }
   birthday(): void { this.age++; }
+  greet({ other }: { other: Person }): string { return \`Hello \${other.name}, I am \${this.name}\`; }
   async describeLater(): Promise<string> { await null; return \`\${this.name} is \${this.age}\`; }
 }
 export function getEnvironmentInfo() { return { engine: "QuickJS", canSeeHost: typeof process !== "undefined" }; }
@@ -70,6 +71,38 @@ describe("createObject", () => {
     assert.equal(rt.invoke((p: { name: string }) => p.name, person), "Ann");
     rt.invoke((p: { age: number }) => void (p.age = 1), person);
     assert.equal(person.invoke<number>("getAge", true), 1);
+  });
+
+  test("IsolatedObjects nested in arguments arrive live too, the same object each time it appears", () => {
+    using rt = new IsolatedRuntime(host);
+    using ann = rt.createObject("./model/person.js", "Person", "Ann", 37);
+    using bob = rt.createObject("./model/person.js", "Person", "Bob", 52);
+    const team = { lead: ann, members: [ann, bob], byName: new Map([["bob", bob]]) };
+    const seen = rt.invoke(
+      (t: { lead: { name: string }; members: { name: string }[]; byName: Map<string, { age: number }> }) => {
+        t.byName.get("bob")!.age = 53;
+        return [t.lead === t.members[0], t.members.map((m) => m.name).join(","), Object.getPrototypeOf(t.lead) !== Object.prototype];
+      },
+      team,
+    );
+    assert.deepEqual(seen, [true, "Ann,Bob", true]);
+    assert.equal(bob.invoke<number>("getAge", true), 53);
+    // Into methods and constructors as well; a disposed or foreign object is refused.
+    using counter = rt.createObject(Counter, 1);
+    assert.equal(ann.invoke<string>("greet", { other: bob }), "Hello Bob, I am Ann");
+    using other = new IsolatedRuntime(host);
+    using foreign = other.createObject(Counter, 0);
+    assert.throws(() => rt.invoke((x: unknown) => x, { nested: foreign }), /another runtime/);
+    counter.dispose();
+    assert.throws(() => rt.invoke((x: unknown) => x, [counter]), /disposed/);
+  });
+
+  test("a guest cannot send a live reference to the host", () => {
+    using rt = new IsolatedRuntime(host);
+    using person = rt.createObject("./model/person.js", "Person", "Ann", 37);
+    // What comes back is a copy: the host never receives a reference into the guest.
+    const back = rt.invoke((p: { name: string }) => ({ p }), person);
+    assert.deepEqual(back, { p: { name: "Ann", age: 37 } });
   });
 });
 

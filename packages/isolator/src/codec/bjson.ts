@@ -67,12 +67,12 @@ export class BjsonWriter {
   private objects = new Set<object>();
   private depth = 0;
 
-  /** Instances for which this says true (registered classes) need the tape, which names their class. */
-  private constructor(private readonly isClassInstance?: (o: object) => boolean) {}
+  /** Objects for which this says true (registered classes' instances, IsolatedObjects) need the tape, which can say what they are. */
+  private constructor(private readonly needsTape?: (o: object) => boolean) {}
 
   /** Encodes `value`; throws NeedsTape, or IsolatedSerializationError for what can never cross. */
-  static encode(value: unknown, maxBytes: number, isClassInstance?: (o: object) => boolean): Uint8Array {
-    const w = new BjsonWriter(isClassInstance);
+  static encode(value: unknown, maxBytes: number, needsTape?: (o: object) => boolean): Uint8Array {
+    const w = new BjsonWriter(needsTape);
     w.value(value);
     return w.finish(maxBytes);
   }
@@ -231,7 +231,7 @@ export class BjsonWriter {
       this.u8(Tag.ObjectValue);
       this.value(o.valueOf());
     } else if (isPlainData(o)) {
-      if (this.isClassInstance?.(o)) throw new NeedsTape();
+      if (this.needsTape?.(o)) throw new NeedsTape();
       this.enter(o);
       this.plain(o);
     } else throw new NeedsTape();

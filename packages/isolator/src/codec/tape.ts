@@ -22,6 +22,7 @@
  *   ["x", value]              an ArrayBuffer or boxed primitive, carried natively
  *   ["t", kind, buffer, offset, length]   typed array (kind: index in intrinsics.typedArrays)
  *   ["v", buffer, offset, length]      DataView
+ *   ["l", id]                 (host to guest only) an IsolatedObject: the live guest object of that id
  *   ["!", path, reason]       (top level only) the value cannot be copied
  */
 import type { Intrinsics } from "../guest/intrinsics.js";
@@ -33,10 +34,16 @@ export interface Tape {
   readonly hasClasses: boolean;
   /** The registered name of an instance's class, if any. */
   classOf(o: object): string | undefined;
-  /** Converts a value; returns ["!", path, reason] when something in it cannot cross. */
-  toTape(value: unknown): unknown;
-  /** Rebuilds a value; throws TypeError on a malformed tape or one of more than `maxNodes` containers. */
-  fromTape(tape: unknown, maxNodes?: number): unknown;
+  /**
+   * Converts a value; returns ["!", path, reason] when something in it cannot cross. Objects
+   * `liveId` knows cross as a reference to the receiver's live object of that id.
+   */
+  toTape(value: unknown, liveId?: (o: object) => number | undefined): unknown;
+  /**
+   * Rebuilds a value; throws TypeError on a malformed tape or one of more than `maxNodes`
+   * containers. Live references are resolved by `live`; without it, they are malformed.
+   */
+  fromTape(tape: unknown, maxNodes?: number, live?: (id: number) => unknown): unknown;
 }
 
 export interface TapeOptions {
@@ -80,7 +87,7 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
     ) {}
   }
 
-  function toTape(value: unknown): unknown {
+  function toTape(value: unknown, liveId?: (o: object) => number | undefined): unknown {
     const seen = new MapCtor<object, number>();
     const path: string[] = ["$"];
     const fail = (reason: string): never => {
@@ -117,6 +124,8 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
       if (t === "symbol") return fail("symbols cannot be copied");
       if (t !== "object" || v === null) return v;
       const o = v as Record<string, unknown>;
+      const live = liveId?.(o);
+      if (live !== undefined) return ["l", live];
       const id = mapGet(seen, o) as number | undefined;
       if (id !== undefined) return ["#", id];
       mapSet(seen, o, seen.size);
@@ -219,7 +228,7 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
    * (sharing is spelled ["#", id]), so a node met again is refused: re-reading shared nodes
    * would let a few kilobytes expand into billions of objects.
    */
-  function fromTape(tape: unknown, maxNodes = Infinity): unknown {
+  function fromTape(tape: unknown, maxNodes = Infinity, live?: (id: number) => unknown): unknown {
     const objects: unknown[] = [];
     const visited = new SetCtor<unknown>();
     const bad = (what: string): never => {
@@ -247,6 +256,10 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
           const id = t[1];
           if (typeof id !== "number" || !(id >= 0 && id < objects.length)) bad("bad reference");
           return objects[id as number];
+        }
+        case "l": {
+          if (live === undefined || typeof t[1] !== "number") return bad("unexpected live reference");
+          return live(t[1]);
         }
         case "o": {
           const o: Record<string, unknown> = {};
