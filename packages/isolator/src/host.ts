@@ -5,7 +5,7 @@ import { createFormatter } from "./guest/format.js";
 import { createObjectTable } from "./guest/objects.js";
 import { captureIntrinsics } from "./guest/intrinsics.js";
 import { loadEngine, type StackExports, type SyncModuleFactory } from "./engine/emscripten-sync.js";
-import { findBreakAddress, programBreak, restingStackPointer, wipe } from "./engine/recycle.js";
+import { findBreakAddress, programBreak, restingStackPointer, trustworthy, wipe } from "./engine/recycle.js";
 import { receiveRejections, type RejectionHook, type RejectionListener } from "./engine/rejection-hook.js";
 import { SandboxTemplate, type NativeFunctions, type Sandbox } from "./engine/sandbox.js";
 import { IsolatedRuntimeDisposedError, IsolatorError } from "./errors.js";
@@ -39,6 +39,8 @@ export interface EngineInstance {
   atRest(): boolean;
   /** Where the stack starts: static data and the stack lie below, the heap above. */
   heapStart: number;
+  /** The engine's program break: what it has used of its memory. */
+  programBreak(): number;
 }
 
 /** A runtime's fixed memory maximum: its limit, but never below what the engine needs. */
@@ -79,6 +81,8 @@ export class IsolatedRuntimeHost implements Disposable {
   readonly #breakAddress: number;
   /** Wiping never stops below the templates' images, whatever a previous runtime left as its break. */
   #wipeFloor = 0;
+  /** No runtime's break is below the smallest template image: one that is was overwritten. */
+  #lowestBreak = Infinity;
   readonly #runtimes = new Set<Owned>();
   readonly #modules = new ModuleRegistry();
   /** The host half of the tape, with this host's registered classes. */
@@ -106,7 +110,7 @@ export class IsolatedRuntimeHost implements Disposable {
     this.#factory = engine.factory;
     this.#stackExports = engine.stack;
     this.#rejectionHook = engine.rejectionHook;
-    const probe = this.#newInstance(ENGINE_BASE_MEMORY * 2, () => undefined);
+    const probe = this.#newInstance(ENGINE_BASE_MEMORY * 2, () => undefined, 0, false);
     this.#breakAddress = findBreakAddress(probe.memory, probe.heapStart, probe);
     this.#template("plain");
   }
@@ -116,9 +120,12 @@ export class IsolatedRuntimeHost implements Disposable {
     if (existing) return existing;
     const scripts = kind === "plain" ? [this.#sources.prelude] : [this.#sources.prelude, this.#sources.program];
     const newInstance = (limit: number, onAbort: (reason: unknown) => void, min?: number) => this.#newInstance(limit, onAbort, min);
-    const template = SandboxTemplate.create(newInstance, scripts, this.#rejectionHook.tableIndex);
+    // A template boots the engine on memory as instantiation leaves it: never on a wiped, reused one.
+    const freshInstance = (limit: number, onAbort: (reason: unknown) => void, min?: number) => this.#newInstance(limit, onAbort, min, false);
+    const template = SandboxTemplate.create(freshInstance, scripts, this.#rejectionHook.tableIndex);
     verifyRejectionHook(template.instantiate(newInstance, ENGINE_BASE_MEMORY, () => undefined, INERT_NATIVES));
     this.#wipeFloor = Math.max(this.#wipeFloor, template.imageEnd);
+    this.#lowestBreak = Math.min(this.#lowestBreak, template.imageEnd);
     return (this.#templates[kind] = template);
   }
 
@@ -179,7 +186,8 @@ export class IsolatedRuntimeHost implements Disposable {
        * its memory grew large, or enough are kept.
        */
       recycle: (engine: EngineInstance, memoryLimit: number) => {
-        if (this.#disposed || this.#spareCount >= MAX_SPARE_ENGINES || engine.memory.buffer.byteLength > MAX_RECYCLED_BYTES || !engine.atRest()) return;
+        if (this.#disposed || this.#spareCount >= MAX_SPARE_ENGINES || engine.memory.buffer.byteLength > MAX_RECYCLED_BYTES) return;
+        if (!engine.atRest() || !trustworthy(engine.memory, this.#breakAddress, engine.heapStart, this.#lowestBreak)) return;
         const pages = maximumPages(memoryLimit, 0);
         const list = this.#spareEngines.get(pages) ?? [];
         list.push(engine);
@@ -198,9 +206,9 @@ export class IsolatedRuntimeHost implements Disposable {
     if (this.#disposed) throw new IsolatedRuntimeDisposedError("the IsolatedRuntimeHost has been disposed");
   }
 
-  #newInstance(memoryLimit: number, onAbort: (reason: unknown) => void, minimumBytes = 0): EngineInstance {
+  #newInstance(memoryLimit: number, onAbort: (reason: unknown) => void, minimumBytes = 0, reuse = true): EngineInstance {
     const pages = maximumPages(memoryLimit, minimumBytes);
-    const spare = this.#spareEngine(pages, minimumBytes);
+    const spare = reuse ? this.#spareEngine(pages, minimumBytes) : undefined;
     if (spare) {
       spare.onAbort = onAbort;
       spare.onRejection = ignoreRejection;
@@ -236,6 +244,7 @@ export class IsolatedRuntimeHost implements Disposable {
       onRejection: ignoreRejection,
       atRest: () => stackPointer() === resting,
       heapStart: resting,
+      programBreak: () => programBreak(memory, this.#breakAddress),
     };
     return engine;
   }

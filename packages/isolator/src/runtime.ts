@@ -334,9 +334,13 @@ export class IsolatedRuntime implements Disposable {
     };
   }
 
-  /** Bytes of linear memory this runtime's instance holds now. */
+  /**
+   * Bytes of linear memory this runtime has used: the engine's program break (static data, stack
+   * and heap; the heap only grows, so this is also its peak). Not the memory's size, which a
+   * reused instance may have from an earlier runtime.
+   */
   get memoryUsage(): number {
-    return this.#engine.memory.buffer.byteLength;
+    return this.#engine.programBreak();
   }
 
   get disposed(): boolean {
@@ -507,7 +511,6 @@ export class IsolatedRuntime implements Disposable {
       this.#completions = [];
       for (const op of completions) op.settle();
       const result = this.#rt.executePendingJobs();
-      this.#unhandled?.release();
       if (result.error) {
         throw this.#guestError(result.error);
       }
@@ -974,7 +977,7 @@ export class IsolatedRuntime implements Disposable {
   /** Whether the memory has grown close to its cap: a failure then is most likely out-of-memory. */
   #nearMemoryLimit(): boolean {
     const max = Math.max(this.#options.memoryLimit, ENGINE_BASE_MEMORY);
-    return this.#engine.memory.buffer.byteLength >= max * 0.9;
+    return this.#engine.programBreak() >= max * 0.9;
   }
 
   // ---------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { describe, test } from "node:test";
 import { hostInternals, IsolatedRuntimeHost } from "../src/host.js";
 import { IsolatedRuntime } from "../src/index.js";
 import type { NativeFunctions, Sandbox } from "../src/engine/sandbox.js";
+import { ENGINE_STACK_SIZE } from "../src/engine/recycle.js";
 
 const LIMIT = 64 * 1024 * 1024;
 const MARKER = "secret-of-the-previous-tenant";
@@ -38,6 +39,22 @@ describe("instance reuse", () => {
     sandbox.ctx.unwrapResult(sandbox.ctx.evalCode("console.log('from inside a guest call')")).dispose();
     const next = internals.newSandbox("plain", LIMIT, () => undefined, inert);
     assert.notEqual(next.engine, sandbox.engine);
+  });
+
+  test("an instance whose memory cannot be trusted to say what to wipe is not reused", () => {
+    const internals = new IsolatedRuntimeHost()[hostInternals];
+    const stackBottom = (sandbox: Sandbox) => sandbox.engine.heapStart - ENGINE_STACK_SIZE;
+    // Something wrote at the very bottom of the stack (recursion past the engine's depth check would).
+    const overrun = internals.newSandbox("plain", LIMIT, () => undefined, inert);
+    new Uint8Array(overrun.engine.memory.buffer)[stackBottom(overrun) + 100] = 1;
+    internals.recycle(overrun.engine, LIMIT);
+    // The word holding the program break was lowered below any template's image.
+    const lowered = internals.newSandbox("plain", LIMIT, () => undefined, inert);
+    new Uint32Array(lowered.engine.memory.buffer).fill(0, 0, stackBottom(lowered) / 4);
+    internals.recycle(lowered.engine, LIMIT);
+    const next = internals.newSandbox("plain", LIMIT, () => undefined, inert);
+    assert.notEqual(next.engine, overrun.engine);
+    assert.notEqual(next.engine, lowered.engine);
   });
 
   test("runtimes one after another: fresh globals, their own Math.random, and the previous memory's size is no limit", () => {

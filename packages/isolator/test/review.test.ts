@@ -2,7 +2,8 @@
 // exploit against an earlier build: host crash, amplification, time-limit bypass, leak).
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import { IsolatedError, IsolatedRuntime, IsolatedRuntimeHost, IsolatedSerializationError, IsolatedTimeoutError, IsolatorError } from "../src/index.js";
+import { IsolatedError, IsolatedRuntime, IsolatedRuntimeHost, IsolatedRuntimePool, IsolatedSerializationError, IsolatedTimeoutError, IsolatorError } from "../src/index.js";
+import { runProgram } from "../src/program/runner.js";
 
 const host = new IsolatedRuntimeHost();
 after(() => host.dispose());
@@ -121,3 +122,43 @@ describe("security review regressions", () => {
     assert.throws(() => rt.evaluate("'x'.repeat(5000)"), IsolatedSerializationError);
   });
 });
+
+describe("second security review regressions (instance reuse, rejection tracking)", () => {
+  test("stackLimit stops short of the engine's own 5 MiB stack: recursion can never run past its end", async () => {
+    assert.throws(() => new IsolatedRuntime(host, { stackLimit: 5_300_000 }), (e: unknown) => e instanceof IsolatorError && /at most 4194304/.test(e.message));
+    await assert.rejects(runProgram(host, "1", { stackLimit: 5_300_000 }), /at most 4194304/);
+    await using pool = new IsolatedRuntimePool({ size: 1 });
+    await assert.rejects(pool.run("1", { stackLimit: 5_300_000 }), /at most 4194304/);
+    // At the largest stackLimit, deep recursion with big frames ends in a catchable guest error,
+    // and the next runtime on the reused instance holds nothing of it.
+    const frames = Array.from({ length: 2000 }, (_, i) => `v${i}`).join(",");
+    using deep = new IsolatedRuntime(host, { stackLimit: 4 * 1024 * 1024, memoryLimit: 32 * 1024 * 1024 });
+    deep.evaluate(`globalThis.kept = "deep-secret-".repeat(100000); 0`);
+    assert.match(String(deep.evaluate(`function f(n) { let ${frames}; return f(n + 1); } let e; try { f(0) } catch (x) { e = String(x) } e`)), /stack overflow/);
+    assert.equal(deep.evaluate("1 + 1"), 2);
+  });
+
+  test("a program template made after a runtime was disposed boots on a fresh instance", async () => {
+    using fresh = new IsolatedRuntimeHost();
+    new IsolatedRuntime(fresh).dispose(); // leaves a spare instance with the template boot's memory size
+    const result = await runProgram(fresh, "console.log('booted')");
+    assert.equal(result.status, "succeeded");
+  });
+
+  test("promises rejected and then handled, in a loop, are not kept: memory stays flat", async () => {
+    const source = `const pad = "x".repeat(4000); async function fail(i) { throw new Error(pad + i); }
+      let n = 0; for (let i = 0; i < 20000; i++) { try { await fail(i); } catch { n++; } } console.log(n);`;
+    const result = await runProgram(host, source, { timeLimit: 10_000, memoryLimit: 32 * 1024 * 1024 });
+    assert.equal(result.status, "succeeded", JSON.stringify(result.error));
+    assert.ok(result.stats.memoryPeakBytes < 16 * 1024 * 1024, `${result.stats.memoryPeakBytes} bytes`);
+  });
+
+  test("a runtime's memory usage is its own, not what a reused instance held before", async () => {
+    using fresh = new IsolatedRuntimeHost();
+    const first = await runProgram(fresh, "console.log(1)");
+    await runProgram(fresh, "globalThis.big = new Uint8Array(12 * 1024 * 1024); console.log(big.length)");
+    const after = await runProgram(fresh, "console.log(1)");
+    assert.equal(after.stats.memoryPeakBytes, first.stats.memoryPeakBytes);
+  });
+});
+

@@ -13,6 +13,10 @@ import { IsolatorError } from "../errors.js";
 
 const WIPE_BLOCK = 16 * 1024;
 const ZERO_BLOCK = Buffer.alloc(WIPE_BLOCK);
+/** The engine's stack, a fixed region below the heap (the pinned build's size). */
+export const ENGINE_STACK_SIZE = 5 * 1024 * 1024;
+/** The bottom of the stack, which no run within the engine's depth check comes near. */
+const STACK_CANARY = 64 * 1024;
 
 /** Zeroes `memory` below `end`, writing only blocks not zero already (reading costs far less than writing). */
 export function wipe(memory: WebAssembly.Memory, end: number): void {
@@ -26,6 +30,26 @@ export function wipe(memory: WebAssembly.Memory, end: number): void {
 /** The program break an instance reached: the engine wrote nothing above it. */
 export function programBreak(memory: WebAssembly.Memory, breakAddress: number): number {
   return new DataView(memory.buffer).getUint32(breakAddress, true);
+}
+
+/**
+ * Whether an instance's memory can be trusted to say what to wipe: its break is plausible (not
+ * below the templates' images, not past the memory) and the bottom of its stack is untouched. A
+ * run that recursed past the engine's depth check would have written there, and below it into
+ * the static data that holds the break.
+ */
+export function trustworthy(memory: WebAssembly.Memory, breakAddress: number, heapStart: number, floor: number): boolean {
+  const end = programBreak(memory, breakAddress);
+  if (end < floor || end > memory.buffer.byteLength) return false;
+  return isZero(memory, heapStart - ENGINE_STACK_SIZE, STACK_CANARY);
+}
+
+function isZero(memory: WebAssembly.Memory, from: number, length: number): boolean {
+  const bytes = Buffer.from(memory.buffer, from, length);
+  for (let offset = 0; offset < length; offset += WIPE_BLOCK) {
+    if (bytes.compare(ZERO_BLOCK, 0, Math.min(WIPE_BLOCK, length - offset), offset, Math.min(length, offset + WIPE_BLOCK)) !== 0) return false;
+  }
+  return true;
 }
 
 /** Static data sits at the bottom of memory, below the stack (about 90 KB in the pinned build). */
@@ -56,8 +80,12 @@ export function findBreakAddress(memory: WebAssembly.Memory, heapStart: number, 
   }
   allocator.free(block);
   const found = [...moved].filter(([at, value]) => Buffer.from(memory.buffer, 0, end).readUInt32LE(at) === value);
-  if (found.length !== 1) throw new IsolatorError("isolator: could not locate the engine's program break; the pinned engine changed");
-  return found[0]![0];
+  const address = found.length === 1 ? found[0]![0] : -1;
+  // The layout the wipe and the canary rely on: static data (the break among it), then the stack, then the heap.
+  if (address < 0 || address >= heapStart - ENGINE_STACK_SIZE || !isZero(memory, heapStart - ENGINE_STACK_SIZE, STACK_CANARY)) {
+    throw new IsolatorError("isolator: could not locate the engine's program break; the pinned engine changed");
+  }
+  return address;
 }
 
 /**

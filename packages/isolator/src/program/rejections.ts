@@ -18,8 +18,6 @@ type ValuePointer = Parameters<EngineInstance["ffi"]["QTS_DupValuePointer"]>[1];
 export class UnhandledRejections {
   #count = 0;
   readonly #held = new Map<number, { promise: QuickJSHandle; reason: QuickJSHandle }>();
-  /** Handles let go inside the engine's tracker call, freed once the engine has returned. */
-  #letGo: QuickJSHandle[] = [];
   /** An 8-byte cell in the engine's memory for handing it a raw value. */
   #cell = 0;
 
@@ -35,21 +33,21 @@ export class UnhandledRejections {
     return this.#count;
   }
 
-  /** The engine's tracker. It runs inside the engine: it only duplicates values and frees nothing. */
+  /**
+   * The engine's tracker; it runs inside the engine. Letting a held promise go at once is safe
+   * there: the engine is handling that very promise (it holds it, and the promise its reason),
+   * so dropping our references frees nothing but our handles.
+   */
   track(promise: bigint, reason: bigint, handled: boolean): void {
     this.#count += handled ? -1 : 1;
     const key = Number(promise & 0xffffffffn);
     const held = this.#held.get(key);
     if (held && handled) {
-      this.#letGo.push(held.promise, held.reason);
       this.#held.delete(key);
+      held.promise.dispose();
+      held.reason.dispose();
     }
     if (!handled && this.#held.size < MAX_HELD) this.#held.set(key, { promise: this.#handle(promise), reason: this.#handle(reason) });
-  }
-
-  /** Frees what the tracker let go; call only once the engine has returned. */
-  release(): void {
-    for (const handle of this.#letGo.splice(0)) handle.dispose();
   }
 
   /** The first held rejection's reason (a new handle), if one is held. */
