@@ -462,8 +462,12 @@ export class IsolatedRuntime implements Disposable {
     try {
       for (;;) {
         this.#guard(() => this.#drain());
-        // As Node does once microtasks have drained: a rejection still without a handler ends the program.
-        if (this.#unhandled?.count) throw this.#guard(() => this.#unhandledRejection(this.#unhandled!));
+        // As Node does once microtasks have drained: a rejection still without a handler ends the
+        // program, unless it listens for "unhandledRejection" (then it may have scheduled work).
+        if (this.#unhandled?.count) {
+          if (!this.#guard(() => this.#emitUnhandled(this.#unhandled!))) throw this.#guard(() => this.#unhandledRejection(this.#unhandled!));
+          continue;
+        }
         if (result === undefined) {
           const state = this.#ctx.getPromiseState(promise);
           if (state.type === "fulfilled") {
@@ -515,6 +519,38 @@ export class IsolatedRuntime implements Disposable {
         throw this.#guestError(result.error);
       }
       if (this.#completions.length === 0) return;
+    }
+  }
+
+  /**
+   * Emits "unhandledRejection" on the program's process for each held rejection: false if nothing
+   * listens. A listener that throws ends the program with that error, as in Node.
+   */
+  #emitUnhandled(unhandled: UnhandledRejections): boolean {
+    const source = `(reason, promise, emit) => {
+      const p = globalThis.process;
+      if (typeof p?.listenerCount !== "function" || !(p.listenerCount("unhandledRejection") > 0)) return false;
+      if (emit) p.emit("unhandledRejection", reason, promise);
+      return true;
+    }`;
+    const compiled = this.#ctx.evalCode(source, "isolator:rejections");
+    if (compiled.error) throw this.#guestError(compiled.error);
+    const dispatch = compiled.value;
+    const call = (...args: QuickJSHandle[]): boolean => {
+      const result = this.#ctx.callFunction(dispatch, this.#ctx.undefined, ...args);
+      if (result.error) throw this.#guestError(result.error);
+      const listened = this.#ctx.typeof(result.value) === "boolean" && this.#ctx.getNumber(result.value) === 1;
+      result.value.dispose();
+      return listened;
+    };
+    try {
+      if (!call(this.#ctx.undefined, this.#ctx.undefined, this.#ctx.false)) return false;
+      // Listeners see the held rejections (the first 16); the rest were only counted.
+      for (const [reason, promise] of unhandled.held()) call(reason, promise, this.#ctx.true);
+      unhandled.clear();
+      return true;
+    } finally {
+      dispatch.dispose();
     }
   }
 

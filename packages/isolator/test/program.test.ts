@@ -253,6 +253,24 @@ describe("exit codes", () => {
     assert.match(beyond.error!.message, /24 promises were rejected without a handler/);
   });
 
+  test("process.on(\"unhandledRejection\") takes the rejection instead, as in Node; a listener that throws ends the program", async () => {
+    const listened = await run(`process.on("unhandledRejection", (reason, promise) => console.log("saw", reason.message, promise instanceof Promise));
+      Promise.reject(new Error("x")); setTimeout(() => console.log("still running"), 5);`);
+    assertSucceeded(listened);
+    assert.equal(text(listened), "saw x true\nstill running\n");
+    const thrown = await run(`process.once("unhandledRejection", () => { throw new RangeError("from the listener"); }); Promise.reject(1);`);
+    assert.deepEqual([thrown.exitCode, thrown.error?.name, thrown.error?.message], [1, "RangeError", "from the listener"]);
+  });
+
+  test("microtasks run between timers due at the same time, so a rejection is checked after each, as in Node", async () => {
+    const result = await run(`let p; setTimeout(() => { p = Promise.reject(new Error("unhandled in the first")); }, 0);
+      setTimeout(() => { p.catch(() => console.log("too late")); }, 0);`);
+    assert.deepEqual([result.exitCode, result.error?.message, text(result)], [1, "unhandled in the first", ""]);
+    const order = await run(`setTimeout(() => { console.log("t1"); Promise.resolve().then(() => console.log("m1")); }, 0);
+      setTimeout(() => console.log("t2"), 0);`);
+    assert.equal(text(order), "t1\nm1\nt2\n");
+  });
+
   test("a rejection with a value that is not an Error is reported as Node words it", async () => {
     const result = await run(`Promise.reject(42);`);
     assert.equal(result.status, "failed");

@@ -142,23 +142,32 @@ export function prelude(g: typeof globalThis, natives: HostNatives, capture: typ
     reflectApply(promiseThen, resolved, [fn]);
   });
 
+  /**
+   * Fires one due timer and returns 0, or returns when the next is due (-1: none). One at a time,
+   * so the host drains microtasks (and checks for unhandled rejections) between timers, as Node
+   * does. Timers due together form a batch, in due-time order, ties in creation order; a timer
+   * they schedule waits for the next batch.
+   */
+  let batch: [number, Timer][] = [];
+  let batchAt = 0;
   function runTimers(now: number): number {
-    let next = -1;
-    const due: [number, Timer][] = [];
-    I.mapForEach(pending, (t, id) => {
-      if ((t as Timer).due <= now) I.push(due, [id as number, t as Timer]);
-    });
-    // As in Node: overdue timers fire in due-time order, ties in creation order.
-    I.sort(due, (a: [number, Timer], b: [number, Timer]) => a[1].due - b[1].due || a[0] - b[0]);
-    for (let i = 0; i < due.length; i++) {
-      const [id, t] = due[i]!;
+    if (batchAt >= batch.length) {
+      batch = [];
+      batchAt = 0;
+      I.mapForEach(pending, (t, id) => {
+        if ((t as Timer).due <= now) I.push(batch, [id as number, t as Timer]);
+      });
+      I.sort(batch, (a: [number, Timer], b: [number, Timer]) => a[1].due - b[1].due || a[0] - b[0]);
+    }
+    while (batchAt < batch.length) {
+      const [id, t] = batch[batchAt++]!;
       if (I.mapGet(pending, id) !== t) continue; // cleared by an earlier timer
       if (t.interval < 0) I.mapDelete(pending, id);
       else t.due = now + t.interval;
-      next = 0;
       reflectApply(t.fn, undefined, t.args);
+      return 0;
     }
-    if (next === 0) return 0;
+    let next = -1;
     I.mapForEach(pending, (t) => {
       if (next < 0 || (t as Timer).due < next) next = (t as Timer).due;
     });

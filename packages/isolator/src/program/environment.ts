@@ -54,6 +54,9 @@ export function installProgram(g: typeof globalThis): void {
       for (const l of [...ls]) l(...args);
       return ls.length > 0;
     }
+    listenerCount(event: string): number {
+      return (this.#listeners[event] ?? []).length;
+    }
     protected listenerAdded(_event: string): void {}
   }
 
@@ -167,6 +170,7 @@ export function installProgram(g: typeof globalThis): void {
   const readlinePromises = { createInterface: () => new Interface(), Interface };
 
   const exitCodes = { current: undefined as number | undefined };
+  const processEvents = new Emitter();
   let argv: string[] | undefined;
   const process = {
     get argv(): string[] {
@@ -205,9 +209,14 @@ export function installProgram(g: typeof globalThis): void {
     stdout: { write: (chunk: unknown) => write("stdout", chunk), isTTY: false, columns: 80 },
     stderr: { write: (chunk: unknown) => write("stderr", chunk), isTTY: false, columns: 80 },
     stdin,
-    on: () => process,
-    once: () => process,
-    off: () => process,
+    // Listeners are kept and emitted (the host emits "unhandledRejection"); no other event comes.
+    on: (event: string, fn: Listener) => (processEvents.on(event, fn), process),
+    addListener: (event: string, fn: Listener) => (processEvents.on(event, fn), process),
+    once: (event: string, fn: Listener) => (processEvents.once(event, fn), process),
+    off: (event: string, fn: Listener) => (processEvents.off(event, fn), process),
+    removeListener: (event: string, fn: Listener) => (processEvents.off(event, fn), process),
+    emit: (event: string, ...args: unknown[]) => processEvents.emit(event, ...args),
+    listenerCount: (event: string) => processEvents.listenerCount(event),
     emitWarning: (warning: unknown) => write("stderr", `Warning: ${String(warning)}\n`),
   };
 

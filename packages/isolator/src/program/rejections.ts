@@ -56,6 +56,21 @@ export class UnhandledRejections {
     return first?.reason.dup();
   }
 
+  /** The held rejections, [reason, promise] (handles that stay ours). */
+  held(): [QuickJSHandle, QuickJSHandle][] {
+    return [...this.#held.values()].map(({ reason, promise }) => [reason, promise]);
+  }
+
+  /** Forgets them all: the program took care of them. */
+  clear(): void {
+    for (const { promise, reason } of this.#held.values()) {
+      promise.dispose();
+      reason.dispose();
+    }
+    this.#held.clear();
+    this.#count = 0;
+  }
+
   /** A handle of its own on a raw engine value. */
   #handle(bits: bigint): QuickJSHandle {
     this.#cell ||= this.engine.malloc(8);
