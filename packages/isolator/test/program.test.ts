@@ -240,6 +240,16 @@ describe("exit codes", () => {
     }
   });
 
+  test("a loop of one-byte writes streams as a few chunks, not one per write, and nothing is lost", async () => {
+    let streamed = "";
+    const result = await runProgram(host, `for (let i = 0; i < 100000; i++) process.stdout.write("x"); console.error("done");`, { timeLimit: 5000 }, { onOutput: (c) => (streamed += c.text) });
+    assertSucceeded(result);
+    assert.equal(text(result, "stdout"), "x".repeat(100000));
+    assert.equal(streamed, text(result));
+    assert.ok(result.output.length < 2000, `${result.output.length} chunks`);
+    assert.deepEqual(result.output.at(-1), { ...result.output.at(-1)!, stream: "stderr", text: "done\n" });
+  });
+
   test("a flood of rejections is counted exactly, and the host holds only the first few", async () => {
     const handled = await run(`const all = []; for (let i = 0; i < 20000; i++) all.push(Promise.reject(i)); for (const p of all) p.catch(() => {}); console.log("handled");`);
     assertSucceeded(handled);

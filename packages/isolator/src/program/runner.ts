@@ -10,6 +10,7 @@ import { programSupport, type ModuleResolver } from "./support.js";
 import type { TraceMap } from "@jridgewell/trace-mapping";
 import { isTypeScript, transpile } from "../transpile.js";
 import type { ProgramConfig } from "./environment.js";
+import { ProgramOutput } from "./output.js";
 
 export type Language = "typescript" | "javascript";
 export type ProgramSource = string | { files: Record<string, string>; entry: string };
@@ -133,18 +134,12 @@ export interface ProgramHooks {
 
 export async function runProgram(host: IsolatedRuntimeHost, program: ProgramSource, options: ProgramOptions = {}, hooks: ProgramHooks = {}): Promise<RunResult> {
   const started = performance.now();
-  const output: OutputChunk[] = [];
-  const maxOutputBytes = options.maxOutputBytes ?? 1024 * 1024;
-  let outputBytes = 0;
-  let outputExceeded = false;
+  const output = new ProgramOutput(options.maxOutputBytes ?? 1024 * 1024, started, hooks.onOutput, () => runtime[programSupport].exit(1));
   let exitCodeProperty: number | null = null;
-  const result = (status: RunStatus, exitCode: number | null, memoryPeakBytes: number, error?: RunError): RunResult => ({
-    status,
-    exitCode,
-    ...(error ? { error } : {}),
-    output,
-    stats: { queuedMs: 0, runMs: performance.now() - started, cpuMs: 0, memoryPeakBytes },
-  });
+  const result = (status: RunStatus, exitCode: number | null, memoryPeakBytes: number, error?: RunError): RunResult => {
+    output.flush();
+    return { status, exitCode, ...(error ? { error } : {}), output: output.chunks, stats: { queuedMs: 0, runMs: performance.now() - started, cpuMs: 0, memoryPeakBytes } };
+  };
 
   let prepared;
   try {
@@ -154,19 +149,7 @@ export async function runProgram(host: IsolatedRuntimeHost, program: ProgramSour
     throw e;
   }
 
-  const write = (stream: "stdout" | "stderr", text: string) => {
-    if (outputExceeded || text === "") return;
-    const bytes = Buffer.byteLength(text);
-    if (outputBytes + bytes > maxOutputBytes) {
-      text = Buffer.from(text).subarray(0, maxOutputBytes - outputBytes).toString();
-      outputExceeded = true;
-      runtime[programSupport].exit(1);
-    }
-    outputBytes += Buffer.byteLength(text);
-    const chunk = { stream, text, timeMs: Math.round((performance.now() - started) * 1000) / 1000 };
-    output.push(chunk);
-    hooks.onOutput?.(chunk);
-  };
+  const write = (stream: "stdout" | "stderr", text: string) => output.write(stream, text);
 
   const runtime: IsolatedRuntime = new IsolatedRuntime(host, {
     ...(options.timeLimit !== undefined ? { timeLimit: options.timeLimit } : {}),
@@ -189,11 +172,11 @@ export async function runProgram(host: IsolatedRuntimeHost, program: ProgramSour
     runtime.registerCallback("isolator:config", () => config);
     const main = { filename: prepared.entry, source: prepared.files.get(prepared.entry)!, module: prepared.module };
     const exited = await runtime[programSupport].runMain(main, prepared.module ? resolver(prepared.files) : undefined, prepared.maps);
-    if (outputExceeded) return finish("output_exceeded", null);
+    if (output.exceeded) return finish("output_exceeded", null);
     const exitCode = exited ?? exitCodeProperty ?? 0;
     return finish(exitCode === 0 ? "succeeded" : "failed", exitCode);
   } catch (e) {
-    if (outputExceeded) return finish("output_exceeded", null);
+    if (output.exceeded) return finish("output_exceeded", null);
     if (e instanceof IsolatedTimeoutError) return finish("timed_out", null, describe(e));
     if (e instanceof IsolatedMemoryError) return finish("memory_exceeded", null, describe(e));
     // An engine abort as its memory runs out is the memory limit at work, not a crash.
