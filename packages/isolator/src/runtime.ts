@@ -144,6 +144,8 @@ export class IsolatedRuntime implements Disposable {
   #copyingError = false;
   /** Set by a program's exit: the running call stops at the engine's next interrupt poll. */
   #exitCode: number | undefined;
+  /** A program runner's work at each interrupt poll (sending held-back output). */
+  #onPoll: (() => void) | undefined;
   /** A program's promises rejected with no handler yet (a program's runtime only). */
   #unhandled: UnhandledRejections | undefined;
 
@@ -174,6 +176,7 @@ export class IsolatedRuntime implements Disposable {
     this.#rt.setMemoryLimit(this.#options.memoryLimit);
     this.#rt.setMaxStackSize(this.#options.stackLimit);
     this.#rt.setInterruptHandler(() => {
+      this.#onPoll?.();
       if (performance.now() <= this.#deadline) return false;
       this.#interrupted = true;
       return true;
@@ -297,6 +300,9 @@ export class IsolatedRuntime implements Disposable {
         this.#exitCode = code;
         this.#deadline = -Infinity;
         this.#wake?.();
+      },
+      onPoll: (fn) => {
+        this.#onPoll = fn;
       },
     };
   }

@@ -280,13 +280,15 @@ describe("cancellation", () => {
 
   test("aborting a running task cancels it (its worker is replaced) and the pool goes on", async () => {
     const controller = new AbortController();
-    const running = pool.run(`console.log("started"); for (;;);`, { signal: controller.signal, timeLimit: 5000 });
+    // Two quick writes (the second held back, to go out with any that follow) before a busy loop.
+    const running = pool.run(`console.log("started"); console.log("still started"); for (;;);`, { signal: controller.signal, timeLimit: 5000 });
     await until(() => pool.stats().running === 1, "the task runs");
     await delay(50);
     controller.abort();
     const result = await running;
     assert.equal(result.status, "cancelled");
     assert.equal(result.exitCode, null);
+    assert.equal(text(result), "started\nstill started\n", "output written before the kill is kept");
     const next = await pool.run(`console.log("next");`);
     assertSucceeded(next);
     assert.equal(text(next), "next\n");

@@ -1,7 +1,8 @@
 /**
  * A program's stdout and stderr: ordered chunks, capped in bytes, streamed as they are written.
  * A write after a pause goes out at once; writes that follow within COALESCE_MS go out together,
- * as one chunk, when the pause comes, the stream changes or the host next gets control. A loop of
+ * as one chunk, when the pause comes (seen at the next write or the engine's next interrupt poll),
+ * the stream changes or the host next gets control. A loop of
  * one-byte writes makes about one chunk a millisecond rather than one per write, so no amount of
  * writing multiplies the host's work (messages, stored events) beyond the bytes themselves.
  */
@@ -51,6 +52,11 @@ export class ProgramOutput {
       this.#pending = chunk;
       queueMicrotask(() => this.flush()); // runs once the guest has yielded to the host
     }
+  }
+
+  /** Sends what is held back if the pause has come: while the guest runs on without writing or yielding. */
+  flushIfDue(): void {
+    if (this.#pending && performance.now() - this.started - this.#lastSent >= COALESCE_MS) this.flush();
   }
 
   /** Sends what is held back. */

@@ -167,6 +167,7 @@ export async function runProgram(host: IsolatedRuntimeHost, program: ProgramSour
     runtime.registerCallback("isolator:exitCode", (code: number | null) => {
       exitCodeProperty = typeof code === "number" && Number.isInteger(code) ? code : null;
     });
+    runtime[programSupport].onPoll(() => output.flushIfDue()); // held-back output goes out while the guest computes
     hooks.setup?.(runtime);
     const config: ProgramConfig = { argv: ["node", prepared.entry, ...(options.args ?? []).map(String)], stdin: options.stdin ?? "", startedAt: Date.now() };
     runtime.registerCallback("isolator:config", () => config);

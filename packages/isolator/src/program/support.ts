@@ -28,6 +28,8 @@ export interface ProgramSupport {
   invokeLambda(lambda: LambdaSource, args: unknown[]): Promise<unknown>;
   /** Stops the running call at the engine's next interrupt poll, as process.exit does. */
   exit(code: number): void;
+  /** Runs `fn` at each of the engine's interrupt polls while guest code runs (often: keep it cheap). */
+  onPoll(fn: () => void): void;
 }
 
 
