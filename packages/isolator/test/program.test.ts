@@ -117,7 +117,7 @@ describe("stdin, argv and env", () => {
       { stdin: "Ada\n" },
     );
     assertSucceeded(result);
-    assert.deepEqual(result.output.map((c) => c.text), ["name? ", "hello Ada\n"]);
+    assert.equal(text(result), "name? hello Ada\n");
   });
 
   test("process.argv is [node, entry, ...args]", async () => {
@@ -253,7 +253,7 @@ describe("exit codes", () => {
   test("a flood of rejections is counted exactly, and the host holds only the first few", async () => {
     const handled = await run(`const all = []; for (let i = 0; i < 20000; i++) all.push(Promise.reject(i)); for (const p of all) p.catch(() => {}); console.log("handled");`);
     assertSucceeded(handled);
-    const unhandled = await run(`for (let i = 0; i < 100000; i++) Promise.reject(new Error("r" + i));`);
+    const unhandled = await run(`for (let i = 0; i < 30000; i++) Promise.reject(new Error("r" + i));`);
     assert.equal(unhandled.exitCode, 1);
     assert.equal(unhandled.error?.message, "r0");
     // The 16 held ones are handled; the rest were only counted, and are still reported.

@@ -1,10 +1,11 @@
 /**
  * A program's stdout and stderr: ordered chunks, capped in bytes, streamed as they are written.
- * A write after a pause goes out at once; writes that follow within COALESCE_MS go out together,
- * as one chunk, when the pause comes (seen at the next write or the engine's next interrupt poll),
- * the stream changes or the host next gets control. A loop of
- * one-byte writes makes about one chunk a millisecond rather than one per write, so no amount of
- * writing multiplies the host's work (messages, stored events) beyond the bytes themselves.
+ * A write is held back for up to COALESCE_MS, with the writes that follow it on the same stream,
+ * and goes out as one chunk when that time has passed (seen at the next write or the engine's
+ * next interrupt poll), the stream changes, the host next gets control, or the program ends. A
+ * loop of one-byte writes makes one chunk per COALESCE_MS rather than one per write, so no amount
+ * of writing multiplies the host's work (messages, stored events) beyond the bytes; and a short
+ * program's output travels with its result, in no message of its own.
  */
 import type { OutputChunk } from "./runner.js";
 
@@ -16,7 +17,7 @@ export class ProgramOutput {
   #bytes = 0;
   #exceeded = false;
   #pending: OutputChunk | undefined;
-  #lastSent = -Infinity;
+  #pendingSince = 0;
 
   constructor(
     private readonly maxBytes: number,
@@ -41,22 +42,19 @@ export class ProgramOutput {
     this.#bytes += Buffer.byteLength(text);
     const now = performance.now() - this.started;
     const pending = this.#pending;
-    if (pending && pending.stream === stream && now - this.#lastSent < COALESCE_MS && pending.text.length + text.length <= MAX_CHUNK_CHARS) {
+    if (pending && pending.stream === stream && now - this.#pendingSince < COALESCE_MS && pending.text.length + text.length <= MAX_CHUNK_CHARS) {
       pending.text += text;
       return;
     }
     this.flush();
-    const chunk = { stream, text, timeMs: Math.round(now * 1000) / 1000 };
-    if (now - this.#lastSent >= COALESCE_MS) this.#send(chunk, now);
-    else {
-      this.#pending = chunk;
-      queueMicrotask(() => this.flush()); // runs once the guest has yielded to the host
-    }
+    this.#pending = { stream, text, timeMs: Math.round(now * 1000) / 1000 };
+    this.#pendingSince = now;
+    queueMicrotask(() => this.flush()); // runs once the guest has yielded to the host
   }
 
-  /** Sends what is held back if the pause has come: while the guest runs on without writing or yielding. */
+  /** Sends what is held back once its time has passed: while the guest runs on without writing or yielding. */
   flushIfDue(): void {
-    if (this.#pending && performance.now() - this.started - this.#lastSent >= COALESCE_MS) this.flush();
+    if (this.#pending && performance.now() - this.started - this.#pendingSince >= COALESCE_MS) this.flush();
   }
 
   /** Sends what is held back. */
@@ -64,12 +62,7 @@ export class ProgramOutput {
     const pending = this.#pending;
     if (!pending) return;
     this.#pending = undefined;
-    this.#send(pending, performance.now() - this.started);
-  }
-
-  #send(chunk: OutputChunk, now: number): void {
-    this.#lastSent = now;
-    this.chunks.push(chunk);
-    this.onChunk?.(chunk);
+    this.chunks.push(pending);
+    this.onChunk?.(pending);
   }
 }
