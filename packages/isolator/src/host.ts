@@ -119,11 +119,10 @@ export class IsolatedRuntimeHost implements Disposable {
     const existing = this.#templates[kind];
     if (existing) return existing;
     const scripts = kind === "plain" ? [this.#sources.prelude] : [this.#sources.prelude, this.#sources.program];
-    const newInstance = (limit: number, onAbort: (reason: unknown) => void, min?: number) => this.#newInstance(limit, onAbort, min);
     // A template boots the engine on memory as instantiation leaves it: never on a wiped, reused one.
     const freshInstance = (limit: number, onAbort: (reason: unknown) => void, min?: number) => this.#newInstance(limit, onAbort, min, false);
     const template = SandboxTemplate.create(freshInstance, scripts, this.#rejectionHook.tableIndex);
-    verifyRejectionHook(template.instantiate(newInstance, ENGINE_BASE_MEMORY, () => undefined, INERT_NATIVES));
+    verifyRejectionHook(template.instantiate(this.#instance, ENGINE_BASE_MEMORY, () => undefined, INERT_NATIVES));
     this.#wipeFloor = Math.max(this.#wipeFloor, template.imageEnd);
     this.#lowestBreak = Math.min(this.#lowestBreak, template.imageEnd);
     return (this.#templates[kind] = template);
@@ -179,7 +178,7 @@ export class IsolatedRuntimeHost implements Disposable {
       classes: this.#classes,
       newSandbox: (kind: SandboxKind, memoryLimit: number, onAbort: (reason: unknown) => void, natives: NativeFunctions): Sandbox => {
         this.#assertAlive();
-        return this.#template(kind).instantiate((limit, abort, min) => this.#newInstance(limit, abort, min), memoryLimit, onAbort, natives);
+        return this.#template(kind).instantiate(this.#instance, memoryLimit, onAbort, natives);
       },
       /**
        * A disposed, healthy runtime's instance: kept for reuse unless a call is still under way in it,
@@ -205,6 +204,9 @@ export class IsolatedRuntimeHost implements Disposable {
   #assertAlive(): void {
     if (this.#disposed) throw new IsolatedRuntimeDisposedError("the IsolatedRuntimeHost has been disposed");
   }
+
+  /** An instance for a runtime: a spare one when there is one. */
+  readonly #instance = (memoryLimit: number, onAbort: (reason: unknown) => void, minimumBytes?: number) => this.#newInstance(memoryLimit, onAbort, minimumBytes);
 
   #newInstance(memoryLimit: number, onAbort: (reason: unknown) => void, minimumBytes = 0, reuse = true): EngineInstance {
     const pages = maximumPages(memoryLimit, minimumBytes);
@@ -258,7 +260,7 @@ export class IsolatedRuntimeHost implements Disposable {
     if (engine === undefined) return undefined;
     this.#spareCount--;
     if (engine.memory.buffer.byteLength < minimumBytes) return undefined;
-    wipe(engine.memory, Math.max(programBreak(engine.memory, this.#breakAddress), this.#wipeFloor));
+    wipe(engine.memory, Math.max(engine.programBreak(), this.#wipeFloor));
     return engine;
   }
 
