@@ -246,7 +246,7 @@ describe("exit codes", () => {
     assertSucceeded(result);
     assert.equal(text(result, "stdout"), "x".repeat(100000));
     assert.equal(streamed, text(result));
-    assert.ok(result.output.length < 2000, `${result.output.length} chunks`);
+    assert.ok(result.output.length < 10_000, `${result.output.length} chunks for 100,000 writes`); // one per 2 ms, however slow the machine
     assert.deepEqual(result.output.at(-1), { ...result.output.at(-1)!, stream: "stderr", text: "done\n" });
   });
 
