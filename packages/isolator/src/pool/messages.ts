@@ -33,28 +33,45 @@ interface TaskBase {
   /** The task's number: what the worker's messages about it carry. */
   id: number;
   /**
-   * Shared flags: STARTED (worker → pool: 1 when the task begins, 2 when it is done), REPLIED
-   * (pool → worker: a sync reply is on the channel), and the start time (see `startTask`).
+   * Shared flags: STARTED (the task's state, below), REPLIED (pool → worker: a sync reply is on
+   * the channel), the start time and the worker's thread id (see `startTask`).
    */
   flags: Int32Array;
 }
 export const STARTED = 0;
 export const REPLIED = 1;
-export const DONE = 2; // the value of STARTED once the worker has its result
+const THREAD = 4;
+/** STARTED's values: set by the worker (1, DONE) or the pool (CANCELLED, KILLED), each by compare-and-swap, so exactly one side decides. */
+export const RUNNING = 1;
+export const DONE = 2; // the worker has its result: no kill now
+export const CANCELLED = 3; // before it started: the worker skips it
+export const KILLED = 4; // while it ran: its worker is being terminated
 
 /** A clock both threads share: milliseconds since the epoch, sub-millisecond. */
 export const clock = (): number => performance.timeOrigin + performance.now();
 
-/** A task's shared flags: two Int32 flags, then its start time as a Float64. */
+/** A task's shared flags: two Int32 flags, its start time as a Float64, its worker's thread id. */
 export function newTaskFlags(): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(16));
+  return new Int32Array(new SharedArrayBuffer(24));
 }
 
-/** Worker side: the task starts now (the time is written before the flag that publishes it). */
-export function startTask(flags: Int32Array): void {
+/** Worker side: the task starts now, unless the pool cancelled it (time and thread are written before the flag publishes them). */
+export function startTask(flags: Int32Array, threadId: number): boolean {
   new Float64Array(flags.buffer, 8, 1)[0] = clock();
-  Atomics.store(flags, STARTED, 1);
+  Atomics.store(flags, THREAD, threadId);
+  if (Atomics.compareExchange(flags, STARTED, 0, RUNNING) !== 0) return false;
   Atomics.notify(flags, STARTED);
+  return true;
+}
+
+/** Worker side: the task is done, unless the pool is killing it (then the worker must take no other task). */
+export function finishTask(flags: Int32Array): boolean {
+  return Atomics.compareExchange(flags, STARTED, RUNNING, DONE) === RUNNING;
+}
+
+/** The thread running a started task. */
+export function taskThread(flags: Int32Array): number {
+  return Atomics.load(flags, THREAD);
 }
 
 /** When the task started (by `clock`), or undefined if it has not. */
@@ -95,6 +112,11 @@ export type InvokeOutcome = { ok: true; value: unknown; stats: { runMs: number; 
 /** A run task the runner refused before running anything (a malformed program or options). */
 export interface RunRefused {
   refused: WireError;
+}
+
+/** A task the pool cancelled before a worker started it. */
+export interface TaskSkipped {
+  skipped: true;
 }
 
 export interface WireError {

@@ -14,14 +14,17 @@ import { assertLimits, withoutUndefined } from "../options.js";
 import type { OutputChunk, ProgramOptions, ProgramSource, RunResult, RunStatus } from "../program/runner.js";
 import type { HostCallback } from "../runtime.js";
 import {
+  CANCELLED,
   clock,
-  DONE,
   errorFromWire,
+  KILLED,
   MODULE_CALL,
   newTaskFlags,
   REPLIED,
+  RUNNING,
   STARTED,
   startTime,
+  taskThread,
   type HostReply,
   type InvokeOutcome,
   type InvokeTask,
@@ -29,6 +32,7 @@ import {
   type RunTask,
   type RuntimeLimits,
   type Task,
+  type TaskSkipped,
   type WorkerChannel,
   type WorkerConfig,
   type WorkerMessage,
@@ -105,7 +109,7 @@ interface Tracked {
 }
 
 export class IsolatedRuntimePool implements AsyncDisposable {
-  readonly #piscina: Piscina<Task, RunResult | InvokeOutcome | RunRefused>;
+  readonly #piscina: Piscina<Task, RunResult | InvokeOutcome | RunRefused | TaskSkipped>;
   readonly #callbacks: Map<string, HostCallback>;
   readonly #limits: RuntimeLimits;
   readonly #exposeHostErrors: boolean;
@@ -250,9 +254,10 @@ export class IsolatedRuntimePool implements AsyncDisposable {
   }
 
   /**
-   * Sends a task with its own flags and abort controller. Its deadline is its start (the worker
-   * writes it in the flags) plus its time limit; past it plus the grace, its worker is terminated.
-   * One timer per task checks the flags: no message or wake-up for a start unless `onStart` asks.
+   * Sends a task with its shared flags. Its deadline is its start (the worker writes it in the
+   * flags) plus its time limit; past it plus the grace, its worker is terminated. Cancelling
+   * before the start marks the flags (the worker then skips the task); after it, terminates the
+   * worker. No abort signal goes to piscina: an abortable task costs piscina more than the task.
    */
   async #submit(
     task: TaskWithoutChannel,
@@ -269,22 +274,27 @@ export class IsolatedRuntimePool implements AsyncDisposable {
     }
     const id = this.#nextTaskId++;
     const flags = newTaskFlags();
-    const controller = new AbortController();
+    let cancelWaiting!: () => void;
+    const cancelledWaiting = new Promise<never>((_, reject) => (cancelWaiting = () => reject(new IsolatorError("cancelled before it started"))));
+    const kill = () => {
+      if (Atomics.compareExchange(flags, STARTED, RUNNING, KILLED) === RUNNING) this.#terminate(taskThread(flags));
+    };
     const cancel = () => {
       tracked.status ??= "cancelled";
-      controller.abort();
+      if (Atomics.compareExchange(flags, STARTED, 0, CANCELLED) === 0) cancelWaiting();
+      else kill();
     };
     signal?.addEventListener("abort", cancel, { once: true });
     const grace = timeLimit + HARD_KILL_GRACE_MS;
     let deadline: NodeJS.Timeout;
     const checkDeadline = () => {
       const state = Atomics.load(flags, STARTED);
-      if (state === DONE) return; // finished in time; its result is in flight
+      if (state !== 0 && state !== RUNNING) return; // done (its result is in flight), cancelled or killed
       const left = state === 0 ? grace : startTime(flags)! + grace - clock();
       if (left > 0) deadline = setTimeout(checkDeadline, left);
       else {
         tracked.status ??= "timed_out";
-        controller.abort();
+        kill();
       }
     };
     deadline = setTimeout(checkDeadline, grace);
@@ -297,7 +307,7 @@ export class IsolatedRuntimePool implements AsyncDisposable {
     };
     if (onStart) {
       const notice = Atomics.waitAsync(flags, STARTED, 0);
-      if (notice.async) void notice.value.then(() => !settled && startTime(flags) !== undefined && notifyStart());
+      if (notice.async) void notice.value.then(() => !settled && Atomics.load(flags, STARTED) !== CANCELLED && startTime(flags) !== undefined && notifyStart());
       else notifyStart();
     }
     const deliver = (chunk: OutputChunk) => {
@@ -306,10 +316,12 @@ export class IsolatedRuntimePool implements AsyncDisposable {
       onOutput?.(chunk);
     };
     this.#tasks.set(id, { flags, deliver });
-    const running = this.#piscina.run({ ...task, id, flags } as Task, { signal: controller.signal });
+    const running = this.#piscina.run({ ...task, id, flags } as Task);
+    running.catch(() => undefined); // a task cancelled while waiting settles later, unobserved
     this.#inflight.set(running, { cancel });
     try {
-      const result = await running;
+      const result = await Promise.race([running, cancelledWaiting]);
+      if ("skipped" in result) throw new IsolatorError("cancelled before it started"); // (the race's rejection comes first)
       notifyStart(); // it ran faster than the start notice arrived
       // Chunks travel on the worker's channel, the result on piscina's: deliver what the channel had not yet.
       if ("output" in result && Array.isArray(result.output)) for (const chunk of result.output.slice(tracked.output.length)) deliver(chunk);
@@ -320,13 +332,19 @@ export class IsolatedRuntimePool implements AsyncDisposable {
       throw e;
     } finally {
       settled = true;
-      tracked.startedAt = startTime(flags);
+      const state = Atomics.load(flags, STARTED);
+      tracked.startedAt = state === 0 || state === CANCELLED ? undefined : startTime(flags);
       if (onStart) Atomics.notify(flags, STARTED); // releases the start waiter of a task that never started
       clearTimeout(deadline);
       signal?.removeEventListener("abort", cancel);
       this.#inflight.delete(running);
       this.#tasks.delete(id);
     }
+  }
+
+  /** Ends a worker thread at once; piscina fails its task and starts a replacement. */
+  #terminate(threadId: number): void {
+    void this.#piscina.threads.find((worker) => worker.threadId === threadId)?.terminate();
   }
 
   /** A worker's module request: [loader index, specifier, referrer] → source or undefined. */

@@ -5,22 +5,22 @@
  * until the host's reply is on the channel.
  */
 import { performance } from "node:perf_hooks";
-import { MessageChannel, parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import { MessageChannel, parentPort, receiveMessageOnPort, threadId, workerData } from "node:worker_threads";
 import { IsolatedRuntimeHost } from "../host.js";
 import { IsolatedRuntime } from "../runtime.js";
 import { runProgram, type OutputChunk, type RunResult } from "../program/runner.js";
 import { asyncCallback, programSupport } from "../program/support.js";
 import {
-  DONE,
   errorToWire,
+  finishTask,
   MODULE_CALL,
   REPLIED,
-  STARTED,
   startTask,
   type HostReply,
   type InvokeOutcome,
   type RunRefused,
   type Task,
+  type TaskSkipped,
   type WorkerChannel,
   type WorkerConfig,
   type WorkerMessage,
@@ -55,7 +55,8 @@ for (const source of config.modules) {
 // transpiler and the JIT would otherwise count against a task's time limit.
 await runProgram(host, "export {}; console.log(1)");
 
-export default async function handle(task: Task): Promise<RunResult | InvokeOutcome | RunRefused> {
+export default async function handle(task: Task): Promise<RunResult | InvokeOutcome | RunRefused | TaskSkipped> {
+  if (!startTask(task.flags, threadId)) return { skipped: true }; // cancelled while it waited in the queue
   const callSync = (name: string, args: unknown[]): unknown => {
     const id = nextCallId++;
     Atomics.store(task.flags, REPLIED, 0);
@@ -92,7 +93,6 @@ export default async function handle(task: Task): Promise<RunResult | InvokeOutc
   };
 
   const elu = performance.eventLoopUtilization();
-  startTask(task.flags); // the pool's hard deadline starts now
   try {
     if (task.kind === "run") {
       try {
@@ -119,6 +119,8 @@ export default async function handle(task: Task): Promise<RunResult | InvokeOutc
   } finally {
     callPool = undefined;
     pendingAsync.clear();
-    Atomics.store(task.flags, STARTED, DONE); // the result is on its way: no hard kill now
+    // The result is on its way, unless the pool began killing this task: then this thread takes
+    // no further task, and ends now rather than when the pool's termination reaches it.
+    if (!finishTask(task.flags)) process.exit(1);
   }
 }
