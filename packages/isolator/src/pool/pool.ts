@@ -274,14 +274,17 @@ export class IsolatedRuntimePool implements AsyncDisposable {
     }
     const id = this.#nextTaskId++;
     const flags = newTaskFlags();
-    let cancelWaiting!: () => void;
-    const cancelledWaiting = new Promise<never>((_, reject) => (cancelWaiting = () => reject(new IsolatorError("cancelled before it started"))));
+    // Settles the task the moment the pool decides its fate, without waiting for its worker.
+    let stop!: (why: string) => void;
+    const stopped = new Promise<never>((_, reject) => (stop = (why) => reject(new IsolatorError(why))));
     const kill = () => {
-      if (Atomics.compareExchange(flags, STARTED, RUNNING, KILLED) === RUNNING) this.#terminate(taskThread(flags));
+      if (Atomics.compareExchange(flags, STARTED, RUNNING, KILLED) !== RUNNING) return;
+      this.#terminate(taskThread(flags));
+      stop("its worker was terminated");
     };
     const cancel = () => {
       tracked.status ??= "cancelled";
-      if (Atomics.compareExchange(flags, STARTED, 0, CANCELLED) === 0) cancelWaiting();
+      if (Atomics.compareExchange(flags, STARTED, 0, CANCELLED) === 0) stop("cancelled before it started");
       else kill();
     };
     signal?.addEventListener("abort", cancel, { once: true });
@@ -317,10 +320,10 @@ export class IsolatedRuntimePool implements AsyncDisposable {
     };
     this.#tasks.set(id, { flags, deliver });
     const running = this.#piscina.run({ ...task, id, flags } as Task);
-    running.catch(() => undefined); // a task cancelled while waiting settles later, unobserved
+    running.catch(() => undefined); // a cancelled or killed task settles later, unobserved
     this.#inflight.set(running, { cancel });
     try {
-      const result = await Promise.race([running, cancelledWaiting]);
+      const result = await Promise.race([running, stopped]);
       if ("skipped" in result) throw new IsolatorError("cancelled before it started"); // (the race's rejection comes first)
       notifyStart(); // it ran faster than the start notice arrived
       // Chunks travel on the worker's channel, the result on piscina's: deliver what the channel had not yet.
