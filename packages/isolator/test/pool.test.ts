@@ -563,3 +563,57 @@ describe("closing", () => {
     },
   );
 });
+
+describe("third review regressions (cancellation, the queue bound, callers' callbacks)", () => {
+  test("a close({ cancel: true }) after a close() still cancels, and both end together", async () => {
+    const own = new IsolatedRuntimePool({ size: 1 });
+    const running = own.run(`for (;;);`, { timeLimit: 10_000 });
+    await until(() => own.stats().running === 1, "the task runs");
+    const graceful = own.close();
+    await own.close({ cancel: true });
+    assert.equal((await running).status, "cancelled");
+    await graceful;
+  });
+
+  test("tasks cancelled while waiting count against maxQueue until a worker has skipped them", async () => {
+    await using own = new IsolatedRuntimePool({ size: 1, maxQueue: 2 });
+    const long = own.run(SLEEPER, { args: ["300"], timeLimit: 2000 });
+    await until(() => own.stats().running === 1, "the long task runs");
+    const refused: unknown[] = [];
+    for (let i = 0; i < 10; i++) {
+      const controller = new AbortController();
+      const queued = own.run("1", { signal: controller.signal }).catch((e: unknown) => refused.push(e));
+      controller.abort();
+      await queued;
+    }
+    assert.ok(refused.length >= 8 && refused.every((e) => e instanceof IsolatedPoolQueueFullError), `${refused.length} refused`);
+    assertSucceeded(await long);
+  });
+
+  test("an onOutput or onStart that throws is the caller's problem: the task and the host go on", async () => {
+    await using own = new IsolatedRuntimePool({ size: 1 });
+    const result = await own.run(`console.log("a"); await null; console.log("b");`, {
+      onStart: () => {
+        throw new Error("onStart fails");
+      },
+      onOutput: () => {
+        throw new Error("onOutput fails");
+      },
+    });
+    assertSucceeded(result);
+    assert.equal(text(result), "a\nb\n");
+  });
+
+  test("output written just before a long native operation survives the hard kill", async () => {
+    await using own = new IsolatedRuntimePool({ size: 1 });
+    const result = await own.run(`console.log("before the stall"); ${NATIVE_HOG}`, { timeLimit: 150 });
+    assert.equal(result.status, "timed_out");
+    assert.equal(text(result), "before the stall\n");
+  });
+
+  test("arguments that cannot be sent to a worker are the caller's error, not a crash", async () => {
+    await using own = new IsolatedRuntimePool({ size: 1 });
+    await assert.rejects(own.invoke((f: unknown) => typeof f, () => 2), (e: unknown) => e instanceof IsolatorError && /cannot be sent to a worker/.test(e.message));
+    assert.equal(own.stats().crashed, 0);
+  });
+});

@@ -193,6 +193,18 @@ describe("exit codes", () => {
     },
   );
 
+  test("exit statuses are 8 bits, as the operating system keeps them", async () => {
+    assert.equal((await run(`process.exit(300)`)).exitCode, 44);
+    assert.equal((await run(`process.exit(-1)`)).exitCode, 255);
+    assert.equal((await run(`process.exitCode = 256 + 3`)).exitCode, 3);
+  });
+
+  test("the output cap cuts at a character boundary, never inside one", async () => {
+    const result = await run(`console.log("€€€€")`, { maxOutputBytes: 10 });
+    assert.equal(result.status, "output_exceeded");
+    assert.equal(text(result), "€€€");
+  });
+
   test("a rejected top-level await fails the program", async () => {
     const result = await run(`await Promise.reject(new RangeError("nope"));`);
     assert.equal(result.status, "failed");

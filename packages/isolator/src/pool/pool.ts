@@ -124,6 +124,9 @@ export class IsolatedRuntimePool implements AsyncDisposable {
   readonly #channels = new Set<MessagePort>();
   #nextTaskId = 1;
   #closed = false;
+  #closing: Promise<void> | undefined;
+  /** Tasks handed to piscina and not yet settled there (a task cancelled while waiting stays in its queue until skipped). */
+  #outstanding = 0;
   #counts = { completed: 0, timedOut: 0, crashed: 0, cancelled: 0, workersReplaced: 0 };
 
   constructor(options: IsolatedRuntimePoolOptions = {}) {
@@ -233,10 +236,14 @@ export class IsolatedRuntimePool implements AsyncDisposable {
   }
 
   /** Stops taking tasks; finishes what is queued and running, or with `cancel` cancels it all. */
-  async close(options: { cancel?: boolean } = {}): Promise<void> {
-    if (this.#closed) return;
+  close(options: { cancel?: boolean } = {}): Promise<void> {
     this.#closed = true;
+    // A later close({ cancel: true }) still cancels what an earlier close() was waiting for.
     if (options.cancel) for (const task of this.#inflight.values()) task.cancel();
+    return (this.#closing ??= this.#shutDown());
+  }
+
+  async #shutDown(): Promise<void> {
     await Promise.allSettled([...this.#inflight.keys()]);
     await this.#piscina.destroy();
     for (const port of this.#channels) port.close();
@@ -266,26 +273,38 @@ export class IsolatedRuntimePool implements AsyncDisposable {
     { signal, onOutput, onStart }: Pick<PoolRunOptions, "signal" | "onOutput" | "onStart"> = {},
   ): Promise<RunResult | InvokeOutcome | RunRefused> {
     if (this.#closed) throw new IsolatedPoolClosedError("the pool is closed");
-    // Running tasks count once every worker has one; the tasks beyond are the queue.
-    if (this.#tasks.size >= this.#maxQueue + this.#size) throw new IsolatedPoolQueueFullError("the pool's queue is full; retry later");
+    // Running tasks count once every worker has one; the tasks beyond are the queue (cancelled ones
+    // too, until a worker has skipped them).
+    if (this.#outstanding >= this.#maxQueue + this.#size) throw new IsolatedPoolQueueFullError("the pool's queue is full; retry later");
     if (signal?.aborted) {
       tracked.status = "cancelled";
       throw new IsolatorError("cancelled before it started");
     }
     const id = this.#nextTaskId++;
     const flags = newTaskFlags();
+    let settled = false;
+    let notified = false;
+    const notifyStart = () => {
+      if (notified || !onStart) return;
+      notified = true;
+      callerCallback(onStart);
+    };
     // Settles the task the moment the pool decides its fate, without waiting for its worker.
     let stop!: (why: string) => void;
     const stopped = new Promise<never>((_, reject) => (stop = (why) => reject(new IsolatorError(why))));
-    const kill = () => {
+    /** Ends a running task: only if it is still running (a finished one's result is in flight). */
+    const kill = (status: RunStatus): void => {
       if (Atomics.compareExchange(flags, STARTED, RUNNING, KILLED) !== RUNNING) return;
+      tracked.status ??= status;
+      notifyStart(); // it did start
       this.#terminate(taskThread(flags));
-      stop("its worker was terminated");
+      // Answer once the channel has delivered what the worker sent before it was stopped.
+      setImmediate(() => stop("its worker was terminated"));
     };
     const cancel = () => {
+      if (Atomics.compareExchange(flags, STARTED, 0, CANCELLED) !== 0) return kill("cancelled");
       tracked.status ??= "cancelled";
-      if (Atomics.compareExchange(flags, STARTED, 0, CANCELLED) === 0) stop("cancelled before it started");
-      else kill();
+      stop("cancelled before it started");
     };
     signal?.addEventListener("abort", cancel, { once: true });
     const grace = timeLimit + HARD_KILL_GRACE_MS;
@@ -295,19 +314,9 @@ export class IsolatedRuntimePool implements AsyncDisposable {
       if (state !== 0 && state !== RUNNING) return; // done (its result is in flight), cancelled or killed
       const left = state === 0 ? grace : startTime(flags)! + grace - clock();
       if (left > 0) deadline = setTimeout(checkDeadline, left);
-      else {
-        tracked.status ??= "timed_out";
-        kill();
-      }
+      else kill("timed_out");
     };
     deadline = setTimeout(checkDeadline, grace);
-    let settled = false;
-    let notified = false;
-    const notifyStart = () => {
-      if (notified || !onStart) return;
-      notified = true;
-      onStart();
-    };
     if (onStart) {
       const notice = Atomics.waitAsync(flags, STARTED, 0);
       if (notice.async) void notice.value.then(() => !settled && Atomics.load(flags, STARTED) !== CANCELLED && startTime(flags) !== undefined && notifyStart());
@@ -316,11 +325,15 @@ export class IsolatedRuntimePool implements AsyncDisposable {
     const deliver = (chunk: OutputChunk) => {
       notifyStart(); // output can arrive before the start notice: it is proof of a start
       tracked.output.push(chunk);
-      onOutput?.(chunk);
+      if (onOutput) callerCallback(() => onOutput(chunk));
     };
     this.#tasks.set(id, { flags, deliver });
     const running = this.#piscina.run({ ...task, id, flags } as Task);
-    running.catch(() => undefined); // a cancelled or killed task settles later, unobserved
+    this.#outstanding++;
+    running.then(
+      () => this.#outstanding--,
+      () => this.#outstanding--, // a cancelled or killed task settles later, unobserved
+    );
     this.#inflight.set(running, { cancel });
     try {
       const result = await Promise.race([running, stopped]);
@@ -331,6 +344,8 @@ export class IsolatedRuntimePool implements AsyncDisposable {
       return result;
     } catch (e) {
       if (e instanceof Error && /closed|destroyed/i.test(e.message) && !tracked.status) throw new IsolatedPoolClosedError("the pool is closed");
+      // The caller's own mistake (arguments or options that cannot be copied to a worker), not a crash.
+      if (e instanceof Error && e.name === "DataCloneError" && !tracked.status) throw new IsolatorError(`the task cannot be sent to a worker: ${e.message}`);
       tracked.status ??= "crashed"; // the worker died under the task
       throw e;
     } finally {
@@ -397,6 +412,15 @@ function validateRun(program: ProgramSource, options: ProgramOptions): void {
     }
   }
   assertLimits(options, ["timeLimit", "memoryLimit", "stackLimit", "maxOutputBytes"]);
+}
+
+/** Runs the caller's onStart/onOutput: what it throws is the caller's, never the pool's or the host process's. */
+function callerCallback(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // ignored (documented)
+  }
 }
 
 function describe(e: unknown): string {

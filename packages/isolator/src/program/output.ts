@@ -1,11 +1,11 @@
 /**
  * A program's stdout and stderr: ordered chunks, capped in bytes, streamed as they are written.
- * A write is held back for up to COALESCE_MS, with the writes that follow it on the same stream,
- * and goes out as one chunk when that time has passed (seen at the next write or the engine's
- * next interrupt poll), the stream changes, the host next gets control, or the program ends. A
- * loop of one-byte writes makes one chunk per COALESCE_MS rather than one per write, so no amount
- * of writing multiplies the host's work (messages, stored events) beyond the bytes; and a short
- * program's output travels with its result, in no message of its own.
+ * The first write after a pause goes out at once; writes that follow it within COALESCE_MS on the
+ * same stream are held back and go out together, as one chunk, once that time has passed (seen at
+ * the next write or at the engine's next interrupt poll), the stream changes, the host next gets
+ * control, or the program ends. A loop of one-byte writes makes about one chunk a millisecond
+ * rather than one per write, so no amount of writing multiplies the host's work (messages, stored
+ * events) beyond the bytes.
  */
 import type { OutputChunk } from "./runner.js";
 
@@ -17,7 +17,7 @@ export class ProgramOutput {
   #bytes = 0;
   #exceeded = false;
   #pending: OutputChunk | undefined;
-  #pendingSince = 0;
+  #lastSent = -Infinity;
 
   constructor(
     private readonly maxBytes: number,
@@ -35,26 +35,31 @@ export class ProgramOutput {
     if (this.#exceeded || text === "") return;
     const bytes = Buffer.byteLength(text);
     if (this.#bytes + bytes > this.maxBytes) {
-      text = Buffer.from(text).subarray(0, this.maxBytes - this.#bytes).toString();
+      // What fits, cut at a character boundary (a partial character is held back, never decoded).
+      text = new TextDecoder().decode(Buffer.from(text).subarray(0, this.maxBytes - this.#bytes), { stream: true });
       this.#exceeded = true;
       this.onExceeded();
     }
     this.#bytes += Buffer.byteLength(text);
+    if (text === "") return;
     const now = performance.now() - this.started;
     const pending = this.#pending;
-    if (pending && pending.stream === stream && now - this.#pendingSince < COALESCE_MS && pending.text.length + text.length <= MAX_CHUNK_CHARS) {
+    if (pending && pending.stream === stream && now - this.#lastSent < COALESCE_MS && pending.text.length + text.length <= MAX_CHUNK_CHARS) {
       pending.text += text;
       return;
     }
     this.flush();
-    this.#pending = { stream, text, timeMs: Math.round(now * 1000) / 1000 };
-    this.#pendingSince = now;
-    queueMicrotask(() => this.flush()); // runs once the guest has yielded to the host
+    const chunk = { stream, text, timeMs: Math.round(now * 1000) / 1000 };
+    if (now - this.#lastSent >= COALESCE_MS) this.#send(chunk, now);
+    else {
+      this.#pending = chunk;
+      queueMicrotask(() => this.flush()); // runs once the guest has yielded to the host
+    }
   }
 
   /** Sends what is held back once its time has passed: while the guest runs on without writing or yielding. */
   flushIfDue(): void {
-    if (this.#pending && performance.now() - this.started - this.#pendingSince >= COALESCE_MS) this.flush();
+    if (this.#pending && performance.now() - this.started - this.#lastSent >= COALESCE_MS) this.flush();
   }
 
   /** Sends what is held back. */
@@ -62,7 +67,12 @@ export class ProgramOutput {
     const pending = this.#pending;
     if (!pending) return;
     this.#pending = undefined;
-    this.chunks.push(pending);
-    this.onChunk?.(pending);
+    this.#send(pending, performance.now() - this.started);
+  }
+
+  #send(chunk: OutputChunk, now: number): void {
+    this.#lastSent = now;
+    this.chunks.push(chunk);
+    this.onChunk?.(chunk);
   }
 }

@@ -163,9 +163,10 @@ export async function runProgram(host: IsolatedRuntimeHost, program: ProgramSour
   const finish = (status: RunStatus, exitCode: number | null, error?: RunError) => result(status, exitCode, runtime.memoryUsage, error);
   try {
     runtime.registerCallback("isolator:write", (stream: string, text: string) => write(stream === "stderr" ? "stderr" : "stdout", String(text)));
-    runtime.registerCallback("isolator:exit", (code: number) => runtime[programSupport].exit(Number.isInteger(code) ? code : 1));
+    // An exit status is 8 bits, as the operating system keeps it: exit(300) is 44, exit(-1) is 255.
+    runtime.registerCallback("isolator:exit", (code: number) => runtime[programSupport].exit(Number.isInteger(code) ? code & 0xff : 1));
     runtime.registerCallback("isolator:exitCode", (code: number | null) => {
-      exitCodeProperty = typeof code === "number" && Number.isInteger(code) ? code : null;
+      exitCodeProperty = typeof code === "number" && Number.isInteger(code) ? code & 0xff : null;
     });
     runtime[programSupport].onPoll(() => output.flushIfDue()); // held-back output goes out while the guest computes
     hooks.setup?.(runtime);
