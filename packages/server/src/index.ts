@@ -1,4 +1,4 @@
 export { startServer, type RunningServer } from "./server.js";
 export { defaultConfig, resolveConfig, type ServerConfig } from "./config.js";
 export type { Diagnostic } from "./build/typecheck.js";
-export type { RunStatus } from "./store/store.js";
+export type { RunStatus } from "./store/run-store.js";

@@ -8,7 +8,7 @@ import type { ServerConfig } from "./config.js";
 import { buildApp } from "./http/app.js";
 import { Metrics } from "./http/metrics.js";
 import { Orchestrator } from "./orchestrator/orchestrator.js";
-import { RunStore } from "./store/store.js";
+import { SqliteRunStore } from "./store/sqlite.js";
 
 export interface RunningServer {
   url: string;
@@ -16,7 +16,7 @@ export interface RunningServer {
 }
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
-  const store = new RunStore(config.dataDir);
+  const store = new SqliteRunStore(config.dataDir);
   const pool = new IsolatedRuntimePool({ size: config.poolSize, maxQueue: config.queueCapacity });
   const checker = new TypeChecker();
   checker.check({ "warmup.ts": "export const warm: number = 1;" }); // parse the libs now, not in the first run's build
@@ -45,17 +45,17 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     store,
     orchestrator,
     metrics,
-    health: () => ({ status: "ok", store: store.ping() ? "ok" : "failing", queueDepth: orchestrator.queueDepth, running: orchestrator.running, pool: pool.stats() }),
+    health: async () => ({ status: "ok", store: (await store.ping()) ? "ok" : "failing", queueDepth: orchestrator.queueDepth, running: orchestrator.running, pool: pool.stats() }),
   });
   logger.target = app.log;
-  const recovered = orchestrator.recover();
+  const recovered = await orchestrator.recover();
   app.log.info(recovered, "recovered runs from the store");
 
-  const purge = () => {
-    for (const id of store.expiredBefore(new Date(Date.now() - config.retentionMs))) store.purge(id);
+  const purge = async () => {
+    for (const id of await store.expiredBefore(new Date(Date.now() - config.retentionMs))) await store.purge(id);
   };
-  purge();
-  const retention = setInterval(purge, Math.max(1000, Math.min(config.retentionMs / 10, 60_000)));
+  await purge();
+  const retention = setInterval(() => void purge().catch((e: unknown) => app.log.error({ err: e }, "could not purge expired runs")), Math.max(1000, Math.min(config.retentionMs / 10, 60_000)));
   retention.unref();
 
   const address = await app.listen({ host: config.host, port: config.port });
@@ -66,7 +66,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       await app.close(); // no new requests
       await orchestrator.close(); // active runs finish (bounded by their limits); queued ones wait for the next start
       await pool.close();
-      store.close();
+      await store.close();
     },
   };
 }

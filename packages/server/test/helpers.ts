@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultConfig, startServer, type ServerConfig } from "../src/index.js";
 
-import { TERMINAL as TERMINAL_STATUSES, type RunStatus as Status } from "../src/store/store.js";
+import { TERMINAL as TERMINAL_STATUSES, type RunStatus as Status } from "../src/store/run-store.js";
 
 export { TERMINAL_STATUSES, type Status };
 

@@ -12,8 +12,8 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ServerConfig } from "../config.js";
-import { QueueFullError, type Orchestrator } from "../orchestrator/orchestrator.js";
-import { TERMINAL, type RunEvent, type RunRecord, type RunRequest, type RunStore, type Snippet } from "../store/store.js";
+import { QueueFullError, type RunService } from "../orchestrator/run-service.js";
+import { TERMINAL, type RunEvent, type RunRecord, type RunRequest, type RunStore, type Snippet } from "../store/run-store.js";
 import type { Metrics } from "./metrics.js";
 import { acceptedSchema, checkBody, createRunBody, errorSchema, idParams, runSchema, snippetBody, snippetSchema, waitQuery } from "./schemas.js";
 
@@ -32,9 +32,9 @@ export class HttpError extends Error {
 interface Deps {
   config: ServerConfig;
   store: RunStore;
-  orchestrator: Orchestrator;
+  orchestrator: RunService;
   metrics: Metrics;
-  health: () => Record<string, unknown>;
+  health: () => Promise<Record<string, unknown>>;
 }
 
 type CreateRunBody = {
@@ -110,14 +110,14 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
       const request = toRunRequest(req.body, config);
       let run: RunRecord;
       try {
-        run = orchestrator.submit(request);
+        run = await orchestrator.submit(request);
       } catch (e) {
         if (e instanceof QueueFullError) throw new HttpError(503, "queue_full", e.message, undefined, { "retry-after": "1" });
         throw e;
       }
       metrics.submitted.inc();
       const waited = await waitFor(run.id, req.query.wait, req, reply);
-      if (waited && TERMINAL.has(waited.status)) return reply.code(200).send(view(waited, store));
+      if (waited && TERMINAL.has(waited.status)) return reply.code(200).send(await view(waited, store));
       reply.header("location", `/api/runs/${run.id}`);
       return reply.code(202).send({ id: run.id, status: (waited ?? run).status, links: links(run.id) });
     },
@@ -127,8 +127,8 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
     "/api/runs/:id",
     { schema: { summary: "Read a run (long-poll with ?wait=seconds)", params: idParams, querystring: waitQuery, response: { 200: runSchema, ...errors } } },
     async (req, reply) => {
-      existing(req.params.id);
-      const run = (await waitFor(req.params.id, req.query.wait, req, reply)) ?? existing(req.params.id);
+      await existing(req.params.id);
+      const run = (await waitFor(req.params.id, req.query.wait, req, reply)) ?? (await existing(req.params.id));
       return view(run, store);
     },
   );
@@ -136,22 +136,22 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
   app.get<{ Params: { id: string } }>(
     "/api/runs/:id/events",
     { schema: { summary: "Stream a run as Server-Sent Events (status, output, then the final run); Last-Event-ID resumes", params: idParams } },
-    async (req, reply) => streamEvents(req, reply, existing(req.params.id)),
+    async (req, reply) => streamEvents(req, reply, await existing(req.params.id)),
   );
 
   app.post<{ Params: { id: string } }>(
     "/api/runs/:id/cancel",
     { schema: { summary: "Cancel a run", params: idParams, response: { 200: runSchema, ...errors } } },
     async (req) => {
-      existing(req.params.id);
-      orchestrator.cancel(req.params.id);
-      return view(await orchestrator.waitForTerminal(req.params.id, 2000) ?? existing(req.params.id), store);
+      await existing(req.params.id);
+      await orchestrator.cancel(req.params.id);
+      return view((await orchestrator.waitForTerminal(req.params.id, 2000)) ?? (await existing(req.params.id)), store);
     },
   );
 
   app.delete<{ Params: { id: string } }>("/api/runs/:id", { schema: { summary: "Delete a run's source and output now", params: idParams } }, async (req, reply) => {
-    existing(req.params.id);
-    orchestrator.delete(req.params.id);
+    await existing(req.params.id);
+    await orchestrator.delete(req.params.id);
     return reply.code(204).send();
   });
 
@@ -167,9 +167,9 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
     async (req, reply) => {
       const program = toProgram(req.body, config);
       const id = snippetId();
-      store.addSnippet(id, { ...program, stdin: req.body.stdin ?? "", args: req.body.args ?? [] });
+      await store.addSnippet(id, { ...program, stdin: req.body.stdin ?? "", args: req.body.args ?? [] });
       reply.header("location", `/api/snippets/${id}`);
-      return reply.code(201).send(snippetView(id, store.getSnippet(id)!));
+      return reply.code(201).send(snippetView(id, (await store.getSnippet(id))!));
     },
   );
 
@@ -177,7 +177,7 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
     "/api/snippets/:id",
     { schema: { summary: "Read a shared snippet", params: idParams, response: { 200: snippetSchema, ...errors } } },
     async (req) => {
-      const snippet = store.getSnippet(req.params.id);
+      const snippet = await store.getSnippet(req.params.id);
       if (!snippet) throw new HttpError(404, "not_found", `no snippet ${req.params.id}`);
       return snippetView(req.params.id, snippet);
     },
@@ -194,13 +194,13 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
     );
   }
 
-  app.get("/api/health", { schema: { summary: "Health: pool, store, queue depth" } }, async () => health());
+  app.get("/api/health", { schema: { summary: "Health: pool, store, queue depth" } }, () => health());
   app.get("/metrics", { schema: { summary: "Prometheus metrics", hide: false } }, async (_req, reply) => reply.type(metrics.contentType).send(await metrics.render()));
   app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
   /** The run, or 404 / 410 (purged). */
-  function existing(id: string): RunRecord {
-    const run = store.get(id);
+  async function existing(id: string): Promise<RunRecord> {
+    const run = await store.get(id);
     if (!run) throw new HttpError(404, "not_found", `no run ${id}`);
     if (run.purged) throw new HttpError(410, "gone", `run ${id} was deleted or has expired`);
     return run;
@@ -219,44 +219,56 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
     }
   }
 
-  function streamEvents(req: FastifyRequest, reply: FastifyReply, run: RunRecord): void {
+  async function streamEvents(req: FastifyRequest, reply: FastifyReply, run: RunRecord): Promise<void> {
     const lastId = Number(req.headers["last-event-id"] ?? 0) || 0;
-    reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
     let sent = lastId;
     const send = (event: RunEvent) => {
       if (event.seq <= sent) return;
       sent = event.seq;
       res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
     };
-    const finish = () => {
-      const final = store.get(run.id);
-      if (final) res.write(`event: run\ndata: ${JSON.stringify(view(final, store))}\n\n`);
-      res.end();
-    };
     // Subscribe first, then replay what is stored: nothing falls between the two.
     const pending: RunEvent[] = [];
     let replayed = false;
-    const unsubscribe = orchestrator.subscribe(run.id, (event) => {
+    let closed = false;
+    const unsubscribe = await orchestrator.subscribe(run.id, (event) => {
+      if (closed) return;
       if (!replayed) return void pending.push(event);
       send(event);
-      if (event.type === "status" && TERMINAL.has((event.data as { status: RunRecord["status"] }).status)) close();
+      if (event.type === "status" && TERMINAL.has((event.data as { status: RunRecord["status"] }).status)) end();
     });
-    const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
-    const close = () => {
+    const stop = () => {
+      closed = true;
       clearInterval(heartbeat);
       unsubscribe();
-      finish();
     };
-    res.on("close", () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-    });
-    for (const event of store.eventsAfter(run.id, lastId)) send(event);
-    replayed = true;
-    for (const event of pending) send(event);
-    if (TERMINAL.has(store.get(run.id)?.status ?? "queued")) close();
+    const end = () => {
+      if (closed) return;
+      stop();
+      void (async () => {
+        const final = await store.get(run.id);
+        if (final) res.write(`event: run\ndata: ${JSON.stringify(await view(final, store))}\n\n`);
+        res.end();
+      })().catch((e: unknown) => fail(e));
+    };
+    const fail = (e: unknown) => {
+      stop();
+      app.log.error({ err: e, runId: run.id }, "the event stream failed");
+      res.destroy();
+    };
+    reply.hijack();
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
+    const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
+    res.on("close", stop);
+    try {
+      for (const event of await store.eventsAfter(run.id, lastId)) send(event);
+      replayed = true;
+      for (const event of pending) send(event);
+      if (TERMINAL.has((await store.get(run.id))?.status ?? "queued")) end();
+    } catch (e) {
+      fail(e);
+    }
   }
 
   return app;
@@ -321,8 +333,8 @@ function toRunRequest(body: CreateRunBody, config: ServerConfig): RunRequest {
 }
 
 /** The public shape of a run. */
-export function view(run: RunRecord, store: RunStore) {
-  const output = store.output(run.id);
+export async function view(run: RunRecord, store: RunStore) {
+  const output = await store.output(run.id);
   const text = (stream: "stdout" | "stderr") =>
     output
       .filter((c) => c.stream === stream)

@@ -5,7 +5,7 @@ export interface MetricsSources {
   queueDepth(): number;
   running(): number;
   poolSize(): number;
-  runsByStatus(): Record<string, number>;
+  runsByStatus(): Promise<Record<string, number>>;
 }
 
 export class Metrics {
@@ -24,8 +24,8 @@ export class Metrics {
       help: "Runs in the store, by status",
       labelNames: ["status"],
       registers: [this.registry],
-      collect() {
-        for (const [status, n] of Object.entries(sources.runsByStatus())) this.set({ status }, n);
+      async collect() {
+        for (const [status, n] of Object.entries(await sources.runsByStatus())) this.set({ status }, n);
       },
     });
   }

@@ -4,7 +4,7 @@
  */
 import { transpile } from "isolator";
 import type { Diagnostic, TypeChecker } from "../build/typecheck.js";
-import type { RunRequest } from "../store/store.js";
+import type { RunRequest } from "../store/run-store.js";
 
 export interface BuildOutcome {
   ok: boolean;

@@ -1,76 +1,15 @@
 /**
- * The run store: every run and every event of it (status changes, output chunks) in one SQLite
- * file. Writes are synchronous transactions (better-sqlite3), so a transition is on disk before
- * the orchestrator acts on it: a run accepted is a run that survives a crash.
+ * The embedded run store: one SQLite file. Writes are synchronous transactions (better-sqlite3)
+ * behind the asynchronous RunStore contract, so a transition is on disk before the orchestrator
+ * acts on it: a run accepted is a run that survives a crash.
  */
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Diagnostic } from "../build/typecheck.js";
+import { TERMINAL, type OutputChunk, type RunEvent, type RunRecord, type RunRequest, type RunStatus, type RunStore, type Snippet, type TransitionFields } from "./run-store.js";
 
-export type RunStatus =
-  | "queued"
-  | "building"
-  | "running"
-  | "succeeded"
-  | "failed"
-  | "compile_error"
-  | "timed_out"
-  | "memory_exceeded"
-  | "output_exceeded"
-  | "cancelled"
-  | "internal_error";
-
-export const TERMINAL: ReadonlySet<RunStatus> = new Set(["succeeded", "failed", "compile_error", "timed_out", "memory_exceeded", "output_exceeded", "cancelled", "internal_error"]);
-
-export interface RunRequest {
-  language: "typescript" | "javascript";
-  files: Record<string, string>;
-  entry: string;
-  stdin: string;
-  args: string[];
-  typecheck: boolean;
-  limits: { timeMs: number; memoryMb: number; outputKb: number };
-}
-
-/** A shared program, as the playground saves it. */
-export interface Snippet {
-  language: "typescript" | "javascript";
-  files: Record<string, string>;
-  entry: string;
-  stdin: string;
-  args: string[];
-}
-
-export interface OutputChunk {
-  stream: "stdout" | "stderr";
-  text: string;
-  timeMs: number;
-}
-
-export interface RunRecord {
-  id: string;
-  status: RunStatus;
-  request: RunRequest;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  attempts: number;
-  exitCode: number | null;
-  error: { name: string; message: string; stack: string } | null;
-  diagnostics: Diagnostic[];
-  stats: { queuedMs: number | null; buildMs: number | null; runMs: number | null; memoryPeakBytes: number | null };
-  truncated: boolean;
-  purged: boolean;
-}
-
-export interface RunEvent {
-  seq: number;
-  type: "status" | "output";
-  data: unknown;
-}
-
-export class RunStore implements Disposable {
+export class SqliteRunStore implements RunStore {
   readonly #db: Database.Database;
   readonly #statements;
   /** Transactions, made once (making one per call cost more than the writes). */
@@ -137,8 +76,8 @@ export class RunStore implements Disposable {
         this.#statements.insert.run(id, request, at);
         this.#appendEvent(id, "status", { status: "queued", at });
       }),
-      transition: this.#db.transaction((update: Database.Statement, values: { id: string; status: RunStatus }) => {
-        update.run(values);
+      transition: this.#db.transaction((update: Database.Statement, values: { id: string; status: RunStatus }): RunEvent | undefined => {
+        if (update.run(values).changes === 0) return undefined; // not in a status it may leave
         const event = this.#appendEvent(values.id, "status", { status: values.status, at: new Date().toISOString() });
         if (TERMINAL.has(values.status)) this.#lastSeq.delete(values.id); // no event follows a terminal one
         return event;
@@ -151,19 +90,24 @@ export class RunStore implements Disposable {
     };
   }
 
-  create(id: string, request: RunRequest, now = new Date()): void {
+  async create(id: string, request: RunRequest, now = new Date()): Promise<RunRecord> {
     this.#transactions.create(id, JSON.stringify(request), now.toISOString());
+    return this.#get(id)!;
   }
 
-  get(id: string): RunRecord | undefined {
+  async get(id: string): Promise<RunRecord | undefined> {
+    return this.#get(id);
+  }
+
+  #get(id: string): RunRecord | undefined {
     const row = this.#statements.get.get(id) as RunRow | undefined;
     return row && toRecord(row);
   }
 
-  /** Persists a transition (with any other fields) and its status event, in one transaction. */
-  transition(id: string, status: RunStatus, fields: Partial<Omit<RunRecord, "id" | "status" | "request" | "createdAt" | "purged">> = {}): RunEvent {
+  async transition(id: string, status: RunStatus, fields: TransitionFields, from: readonly RunStatus[]): Promise<RunEvent | undefined> {
     const set: string[] = ["status = @status"];
     const values: { id: string; status: RunStatus } & Record<string, unknown> = { id, status };
+    from.forEach((s, i) => (values[`from${i}`] = s));
     const columns: Record<string, [string, (v: never) => unknown]> = {
       startedAt: ["started_at", (v: string | null) => v],
       finishedAt: ["finished_at", (v: string | null) => v],
@@ -180,13 +124,13 @@ export class RunStore implements Disposable {
       set.push(`${column[0]} = @${key}`);
       values[key] = column[1](value as never);
     }
-    const sql = `UPDATE runs SET ${set.join(", ")} WHERE id = @id`;
+    const sql = `UPDATE runs SET ${set.join(", ")} WHERE id = @id AND status IN (${from.map((_, i) => `@from${i}`).join(", ")})`;
     let update = this.#updates.get(sql);
     if (!update) this.#updates.set(sql, (update = this.#db.prepare(sql)));
     return this.#transactions.transition(update, values);
   }
 
-  appendOutput(id: string, chunks: OutputChunk[]): RunEvent[] {
+  async appendOutput(id: string, chunks: OutputChunk[]): Promise<RunEvent[]> {
     return this.#transactions.appendOutput(id, chunks);
   }
 
@@ -197,57 +141,50 @@ export class RunStore implements Disposable {
     return { seq, type, data };
   }
 
-  eventsAfter(id: string, seq: number): RunEvent[] {
+  async eventsAfter(id: string, seq: number): Promise<RunEvent[]> {
     return (this.#statements.events.all(id, seq) as { seq: number; type: RunEvent["type"]; data: string }[]).map((e) => ({ seq: e.seq, type: e.type, data: JSON.parse(e.data) as unknown }));
   }
 
-  output(id: string): OutputChunk[] {
+  async output(id: string): Promise<OutputChunk[]> {
     return (this.#statements.output.all(id) as { data: string }[]).map((e) => JSON.parse(e.data) as OutputChunk);
   }
 
-  idsWithStatus(status: RunStatus): string[] {
+  async idsWithStatus(status: RunStatus): Promise<string[]> {
     return (this.#statements.byStatus.all(status) as { id: string }[]).map((r) => r.id);
   }
 
-  countsByStatus(): Record<string, number> {
+  async countsByStatus(): Promise<Record<string, number>> {
     return Object.fromEntries((this.#statements.countByStatus.all() as { status: string; n: number }[]).map((r) => [r.status, r.n]));
   }
 
-  /** Drops a run's output events (an interrupted attempt's, before a retry). */
-  clearOutput(id: string): void {
+  async clearOutput(id: string): Promise<void> {
     this.#statements.clearOutput.run(id);
   }
 
-  /** Drops a run's source, output and details; the run itself stays, marked purged. */
-  purge(id: string): void {
+  async purge(id: string): Promise<void> {
     this.#transactions.purge(id);
     this.#lastSeq.delete(id);
   }
 
-  expiredBefore(cutoff: Date): string[] {
+  async expiredBefore(cutoff: Date): Promise<string[]> {
     return (this.#statements.expired.all(cutoff.toISOString()) as { id: string }[]).map((r) => r.id);
   }
 
-  /** Stores a shared snippet; snippets are immutable (a fork is a new snippet). */
-  addSnippet(id: string, snippet: Snippet): void {
+  async addSnippet(id: string, snippet: Snippet): Promise<void> {
     this.#statements.addSnippet.run(id, JSON.stringify(snippet), new Date().toISOString());
   }
 
-  getSnippet(id: string): (Snippet & { createdAt: string }) | undefined {
+  async getSnippet(id: string): Promise<(Snippet & { createdAt: string }) | undefined> {
     const row = this.#statements.getSnippet.get(id) as { body: string; created_at: string } | undefined;
     return row && { ...(JSON.parse(row.body) as Snippet), createdAt: row.created_at };
   }
 
-  ping(): boolean {
+  async ping(): Promise<boolean> {
     return this.#db.prepare("SELECT 1 AS ok").get() !== undefined;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
   }
 }
 

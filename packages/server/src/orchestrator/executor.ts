@@ -1,0 +1,111 @@
+/**
+ * Executes one run on this process's pool: claims it (queued → building, a conditional write, so
+ * two executors never both take a run), builds it, runs it, and writes its output and its end to
+ * the store. Used alike by the embedded orchestrator and by cluster workers.
+ */
+import type { IsolatedRuntimePool, RunResult } from "isolator";
+import type { TypeChecker } from "../build/typecheck.js";
+import { UNFINISHED, type RunEvent, type RunRecord, type RunStatus, type RunStore, type TransitionFields } from "../store/run-store.js";
+import { build } from "./build.js";
+import { RunJournal } from "./journal.js";
+
+/** Attempts a run gets when its executor dies while it runs: the first, and one retry. */
+export const MAX_ATTEMPTS = 2;
+
+export interface Log {
+  info(o: object, msg: string): void;
+  error(o: object, msg: string): void;
+}
+
+export interface ExecutorOptions {
+  store: RunStore;
+  pool: IsolatedRuntimePool;
+  checker: TypeChecker;
+  /** Every event written, as it is written (live subscribers). */
+  publish: (id: string, event: RunEvent) => void;
+  log?: Log;
+  /** Called with every run this executor ends (metrics). */
+  onFinish?: (run: RunRecord) => void;
+}
+
+export class RunExecutor {
+  constructor(private readonly o: ExecutorOptions) {}
+
+  /** Runs a queued run to its end; a run not queued (taken, cancelled, purged) is left alone. */
+  async execute(id: string, signal: AbortSignal): Promise<void> {
+    const journal = new RunJournal(this.o.store, id, this.o.publish);
+    try {
+      await this.#execute(id, signal, journal);
+    } catch (e) {
+      this.o.log?.error({ runId: id, err: e }, "run failed inside the server");
+      await this.finish(id, "internal_error", { error: { name: "InternalError", message: "the server failed to run the program", stack: "" } });
+    }
+  }
+
+  /**
+   * Puts back a run whose executor died: caught building, it is queued again (building runs
+   * nothing); caught running, it is retried once, its partial output dropped, then ends as
+   * internal_error. Answers whether the run is queued now.
+   */
+  async reclaim(run: RunRecord): Promise<boolean> {
+    if (run.status === "building") return (await this.o.store.transition(run.id, "queued", {}, ["building"])) !== undefined;
+    if (run.status !== "running") return run.status === "queued";
+    if (run.attempts >= MAX_ATTEMPTS) {
+      await this.finish(run.id, "internal_error", { error: { name: "InternalError", message: `the executor stopped while the run was running, ${run.attempts} times`, stack: "" } }, ["running"]);
+      return false;
+    }
+    await this.o.store.clearOutput(run.id);
+    return (await this.o.store.transition(run.id, "queued", {}, ["running"])) !== undefined;
+  }
+
+  /** Ends the run (if it is still in one of `from`) and reports it. */
+  async finish(id: string, status: RunStatus, fields: TransitionFields, from: readonly RunStatus[] = UNFINISHED, journal = new RunJournal(this.o.store, id, this.o.publish)): Promise<boolean> {
+    const event = await journal.transition(status, { ...fields, finishedAt: new Date().toISOString() }, from);
+    if (!event) return false;
+    this.o.log?.info({ runId: id, status }, "run finished");
+    const run = await this.o.store.get(id);
+    if (run) this.o.onFinish?.(run);
+    return true;
+  }
+
+  async #execute(id: string, signal: AbortSignal, journal: RunJournal): Promise<void> {
+    const run = await this.o.store.get(id);
+    if (!run || run.status !== "queued" || run.purged) return;
+    const queuedMs = Date.now() - Date.parse(run.createdAt);
+    if (!(await journal.transition("building", { startedAt: run.startedAt ?? new Date().toISOString() }, ["queued"]))) return;
+    const built = build(run.request, this.o.checker);
+    const stats = { queuedMs, buildMs: built.buildMs, runMs: null, memoryPeakBytes: null };
+    if (signal.aborted) return void (await this.finish(id, "cancelled", { stats }, UNFINISHED, journal));
+    if (!built.ok) return void (await this.finish(id, "compile_error", { diagnostics: built.diagnostics, stats }, UNFINISHED, journal));
+    const { request } = run;
+    const result: RunResult = await this.o.pool.run(
+      { files: request.files, entry: request.entry },
+      {
+        language: request.language,
+        stdin: request.stdin,
+        args: request.args,
+        timeLimit: request.limits.timeMs,
+        memoryLimit: request.limits.memoryMb * 1024 * 1024,
+        maxOutputBytes: request.limits.outputKb * 1024,
+        onOutput: (chunk) => journal.output(chunk),
+        // Running (and an attempt spent) from the moment a worker takes it, not while it waits for one.
+        onStart: () => void journal.transition("running", { attempts: run.attempts + 1, diagnostics: built.diagnostics }, ["building"]).catch(() => undefined),
+        signal,
+      },
+    );
+    const status: RunStatus = result.status === "crashed" ? "internal_error" : result.status;
+    await this.finish(
+      id,
+      status,
+      {
+        diagnostics: built.diagnostics,
+        exitCode: result.exitCode,
+        error: result.error ?? null,
+        truncated: result.status === "output_exceeded",
+        stats: { queuedMs: queuedMs + result.stats.queuedMs, buildMs: built.buildMs, runMs: result.stats.runMs, memoryPeakBytes: result.stats.memoryPeakBytes },
+      },
+      UNFINISHED,
+      journal,
+    );
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * One run's writes, in order: transitions and output chunks go to the store one after the other
+ * (a chunk never overtakes the status it follows), and chunks that arrive while a write is in
+ * flight travel together in the next one (one store round trip for many chunks).
+ */
+import type { OutputChunk, RunEvent, RunStatus, RunStore, TransitionFields } from "../store/run-store.js";
+
+export class RunJournal {
+  #tail: Promise<unknown> = Promise.resolve();
+  /** The chunks of the output write queued but not yet started (more can join it). */
+  #pending: OutputChunk[] | undefined;
+  #failure: unknown;
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly id: string,
+    private readonly publish: (id: string, event: RunEvent) => void,
+  ) {}
+
+  output(chunk: OutputChunk): void {
+    if (this.#pending) return void this.#pending.push(chunk);
+    const chunks = (this.#pending = [chunk]);
+    this.#enqueue(async () => {
+      this.#pending = undefined;
+      for (const event of await this.store.appendOutput(this.id, chunks)) this.publish(this.id, event);
+    }).catch((e: unknown) => (this.#failure ??= e));
+  }
+
+  /** Writes the transition once every earlier write is done; undefined if the run was not in `from`. */
+  transition(status: RunStatus, fields: TransitionFields, from: readonly RunStatus[]): Promise<RunEvent | undefined> {
+    return this.#enqueue(async () => {
+      if (this.#failure !== undefined) throw this.#failure; // lost output: the caller ends the run as an internal error
+      const event = await this.store.transition(this.id, status, fields, from);
+      if (event) this.publish(this.id, event);
+      return event;
+    });
+  }
+
+  #enqueue<T>(op: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(op);
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+}

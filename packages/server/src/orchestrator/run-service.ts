@@ -1,0 +1,23 @@
+/**
+ * What the HTTP API asks of the runs behind it, whichever deployment serves them: the embedded
+ * orchestrator (one process) or a cluster node (runs queued in Redis, executed by any worker).
+ */
+import type { Diagnostic } from "../build/typecheck.js";
+import type { RunEvent, RunRecord, RunRequest } from "../store/run-store.js";
+
+export class QueueFullError extends Error {}
+
+export interface RunService {
+  /** Accepts a run: committed as queued before this resolves; QueueFullError beyond the queue's bound. */
+  submit(request: RunRequest): Promise<RunRecord>;
+  /** The build step alone: diagnostics of a program, nothing run (the playground's live checks). */
+  check(request: RunRequest): Diagnostic[];
+  /** Cancels the run if it is not finished; answers it as it is then. */
+  cancel(id: string): Promise<RunRecord | undefined>;
+  /** Cancels the run if it is not finished, then purges its source and output. */
+  delete(id: string): Promise<boolean>;
+  /** Live events of a run (status changes, output chunks), as they are stored; resolves once listening. */
+  subscribe(id: string, listener: (event: RunEvent) => void): Promise<() => void>;
+  /** The run once it is terminal, or as it is after `ms` milliseconds. */
+  waitForTerminal(id: string, ms: number, signal?: AbortSignal): Promise<RunRecord | undefined>;
+}

@@ -1,0 +1,107 @@
+/**
+ * The run store's contract: every run and every event of it (status changes, output chunks).
+ * Two implementations keep the same semantics: SQLite (embedded, one process) and PostgreSQL
+ * (shared by API and worker nodes). Every method is asynchronous because the shared one is.
+ *
+ * Transitions are conditional: a transition names the statuses it may leave, and is written (with
+ * its status event, in one transaction) only if the run is in one of them, so two nodes racing on
+ * a run (a worker finishing it, an API node cancelling it) cannot both win.
+ */
+import type { Diagnostic } from "../build/typecheck.js";
+
+export type RunStatus =
+  | "queued"
+  | "building"
+  | "running"
+  | "succeeded"
+  | "failed"
+  | "compile_error"
+  | "timed_out"
+  | "memory_exceeded"
+  | "output_exceeded"
+  | "cancelled"
+  | "internal_error";
+
+export const TERMINAL: ReadonlySet<RunStatus> = new Set(["succeeded", "failed", "compile_error", "timed_out", "memory_exceeded", "output_exceeded", "cancelled", "internal_error"]);
+
+/** The statuses a run can still leave. */
+export const UNFINISHED: readonly RunStatus[] = ["queued", "building", "running"];
+
+export interface RunRequest {
+  language: "typescript" | "javascript";
+  files: Record<string, string>;
+  entry: string;
+  stdin: string;
+  args: string[];
+  typecheck: boolean;
+  limits: { timeMs: number; memoryMb: number; outputKb: number };
+}
+
+/** A shared program, as the playground saves it. */
+export interface Snippet {
+  language: "typescript" | "javascript";
+  files: Record<string, string>;
+  entry: string;
+  stdin: string;
+  args: string[];
+}
+
+export interface OutputChunk {
+  stream: "stdout" | "stderr";
+  text: string;
+  timeMs: number;
+}
+
+export interface RunRecord {
+  id: string;
+  status: RunStatus;
+  request: RunRequest;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  attempts: number;
+  exitCode: number | null;
+  error: { name: string; message: string; stack: string } | null;
+  diagnostics: Diagnostic[];
+  stats: { queuedMs: number | null; buildMs: number | null; runMs: number | null; memoryPeakBytes: number | null };
+  truncated: boolean;
+  purged: boolean;
+}
+
+export interface RunEvent {
+  seq: number;
+  type: "status" | "output";
+  data: unknown;
+}
+
+/** What a transition may write beside the status. */
+export type TransitionFields = Partial<Omit<RunRecord, "id" | "status" | "request" | "createdAt" | "purged">>;
+
+export interface RunStore {
+  /** Stores a new run as queued, with its first event, in one transaction. */
+  create(id: string, request: RunRequest, now?: Date): Promise<RunRecord>;
+  get(id: string): Promise<RunRecord | undefined>;
+  /**
+   * Moves the run to `status` (with any other fields) and appends its status event, in one
+   * transaction, if the run is in one of the `from` statuses; otherwise writes nothing and
+   * answers undefined.
+   */
+  transition(id: string, status: RunStatus, fields: TransitionFields, from: readonly RunStatus[]): Promise<RunEvent | undefined>;
+  /** Appends output chunks as events, numbered after the run's last event. */
+  appendOutput(id: string, chunks: OutputChunk[]): Promise<RunEvent[]>;
+  eventsAfter(id: string, seq: number): Promise<RunEvent[]>;
+  output(id: string): Promise<OutputChunk[]>;
+  idsWithStatus(status: RunStatus): Promise<string[]>;
+  countsByStatus(): Promise<Record<string, number>>;
+  /** Drops a run's output events (an interrupted attempt's, before a retry). */
+  clearOutput(id: string): Promise<void>;
+  /** Drops a run's source, output and details; the run itself stays, marked purged. */
+  purge(id: string): Promise<void>;
+  expiredBefore(cutoff: Date): Promise<string[]>;
+  /** Stores a shared snippet; snippets are immutable (a fork is a new snippet). */
+  addSnippet(id: string, snippet: Snippet): Promise<void>;
+  getSnippet(id: string): Promise<(Snippet & { createdAt: string }) | undefined>;
+  /** Whether the store answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
