@@ -15,6 +15,7 @@ export {
 } from "./errors.js";
 export { IsolatedRuntimePool, IsolatedPoolClosedError, IsolatedPoolQueueFullError } from "./pool/pool.js";
 export type { IsolatedRuntimePoolOptions, PoolModuleSource, PoolRunOptions, PoolStats } from "./pool/pool.js";
+export type { Executor, ExecutorStats, RunOptions } from "./executor.js";
 export type { RuntimeLimits } from "./pool/messages.js";
 export type { Language, OutputChunk, ProgramOptions, ProgramSource, RunError, RunResult, RunStatus } from "./program/runner.js";
 export { programPath } from "./program/runner.js";

@@ -8,6 +8,7 @@ import type { ServerConfig } from "./config.js";
 import { buildApp } from "./http/app.js";
 import { Metrics } from "./http/metrics.js";
 import { Orchestrator } from "./orchestrator/orchestrator.js";
+import { Runtimes } from "./orchestrator/runtimes.js";
 import { SqliteRunStore } from "./store/sqlite.js";
 
 export interface RunningServer {
@@ -18,6 +19,7 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const store = new SqliteRunStore(config.dataDir);
   const pool = new IsolatedRuntimePool({ size: config.poolSize, maxQueue: config.queueCapacity });
+  const runtimes = new Runtimes({ quickjs: { executor: pool }, node: { unavailable: "not enabled on this server (isolator serve --node)" } });
   const checker = new TypeChecker();
   checker.check({ "warmup.ts": "export const warm: number = 1;" }); // parse the libs now, not in the first run's build
   const metrics: Metrics = new Metrics({
@@ -30,14 +32,16 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const logger: { target?: { info(o: object, m: string): void; error(o: object, m: string): void } } = {};
   const orchestrator = new Orchestrator({
     store,
-    pool,
+    runtimes,
     checker,
     log: { info: (o, m) => logger.target?.info(o, m), error: (o, m) => logger.target?.error(o, m) },
     queueCapacity: config.queueCapacity,
     concurrency: config.poolSize * 2, // one building while one runs, per worker
     onFinish: (run) => {
-      if (run.stats.buildMs !== null) metrics.buildSeconds.observe(run.stats.buildMs / 1000);
-      if (run.stats.runMs !== null) metrics.runSeconds.observe(run.stats.runMs / 1000);
+      const labels = { runtime: run.runtime };
+      metrics.finished.inc({ ...labels, status: run.status });
+      if (run.stats.buildMs !== null) metrics.buildSeconds.observe(labels, run.stats.buildMs / 1000);
+      if (run.stats.runMs !== null) metrics.runSeconds.observe(labels, run.stats.runMs / 1000);
     },
   });
   const app = await buildApp({
@@ -45,7 +49,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     store,
     orchestrator,
     metrics,
-    health: async () => ({ status: "ok", store: (await store.ping()) ? "ok" : "failing", queueDepth: orchestrator.queueDepth, running: orchestrator.running, pool: pool.stats() }),
+    health: async () => ({ status: "ok", store: (await store.ping()) ? "ok" : "failing", queueDepth: orchestrator.queueDepth, running: orchestrator.running, pool: pool.stats(), runtimes: runtimes.health() }),
   });
   logger.target = app.log;
   const recovered = await orchestrator.recover();
@@ -65,7 +69,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       clearInterval(retention);
       await app.close(); // no new requests
       await orchestrator.close(); // active runs finish (bounded by their limits); queued ones wait for the next start
-      await pool.close();
+      await runtimes.close();
       await store.close();
     },
   };

@@ -191,13 +191,14 @@ describe("health, metrics and docs", () => {
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type") ?? "", /^text\/plain/);
     const text = res.body;
-    const submitted = /^isolator_runs_submitted_total (\d+)/m.exec(text);
+    const submitted = /^isolator_runs_submitted_total\{runtime="quickjs"\} (\d+)/m.exec(text);
     assert.ok(submitted, text.slice(0, 500));
     assert.ok(Number(submitted[1]) >= 1);
     assert.match(text, /^isolator_queue_depth \d+/m);
     assert.match(text, /^isolator_runs\{status="succeeded"\} \d+/m);
     assert.match(text, /^isolator_run_seconds_bucket/m);
-    assert.match(text, /^isolator_build_seconds_count \d+/m);
+    assert.match(text, /^isolator_build_seconds_count\{runtime="quickjs"\} \d+/m);
+    assert.match(text, /^isolator_runs_finished_total\{runtime="quickjs",status="succeeded"\} \d+/m);
     assert.match(text, /^isolator_pool_workers 2/m);
   });
 

@@ -32,7 +32,7 @@ describe("500 concurrent submissions", () => {
     assert.equal(health.body.queueDepth, 0);
     assert.equal(health.body.running, 0);
     const metrics = (await server.api.request<string>("GET", "/metrics")).body;
-    assert.match(metrics, new RegExp(`^isolator_runs_submitted_total ${n}$`, "m"));
+    assert.match(metrics, new RegExp(`^isolator_runs_submitted_total\\{runtime="quickjs"\\} ${n}$`, "m"));
     assert.match(metrics, new RegExp(`^isolator_runs\\{status="succeeded"\\} ${n}$`, "m"));
   });
 });

@@ -17,6 +17,7 @@ export interface RunView {
   startedAt: string | null;
   finishedAt: string | null;
   language: string;
+  runtime: "quickjs" | "node";
   attempts: number;
   diagnostics: { file: string; line: number; column: number; endLine: number; endColumn: number; code: number; category: string; message: string }[];
   stdout: string;

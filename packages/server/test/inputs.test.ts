@@ -135,7 +135,7 @@ describe("bad input", () => {
 
   it("accepted none of them, and keeps answering", async () => {
     const metrics = (await api.request<string>("GET", "/metrics")).body;
-    const submitted = Number(/^isolator_runs_submitted_total (\d+)/m.exec(metrics)?.[1]);
+    const submitted = Number(/^isolator_runs_submitted_total\{runtime="quickjs"\} (\d+)/m.exec(metrics)?.[1]);
     assert.equal(submitted, 0, `${submitted} bad requests were accepted as runs`);
     const health = await api.request<{ status: string }>("GET", "/api/health");
     assert.equal(health.status, 200);

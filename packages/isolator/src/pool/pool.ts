@@ -13,6 +13,7 @@ import { resolve } from "node:path";
 import { assertLimits, withoutUndefined } from "../options.js";
 import type { OutputChunk, ProgramOptions, ProgramSource, RunResult, RunStatus } from "../program/runner.js";
 import type { HostCallback } from "../runtime.js";
+import type { Executor, ExecutorStats, RunOptions } from "../executor.js";
 import {
   CANCELLED,
   clock,
@@ -62,23 +63,10 @@ export interface IsolatedRuntimePoolOptions {
 
 export type PoolModuleSource = "project" | { directory: string } | ModuleLoader;
 
-export interface PoolRunOptions extends ProgramOptions {
-  /** Each stdout/stderr chunk, as it happens. */
-  onOutput?: (chunk: OutputChunk) => void;
-  /** The moment a worker starts the task (its deadline starts then). */
-  onStart?: () => void;
-  /** Cancels the task, queued or running. */
-  signal?: AbortSignal;
-}
+/** onStart is the moment a worker takes the task. */
+export type PoolRunOptions = RunOptions;
 
-export interface PoolStats {
-  size: number;
-  queued: number;
-  running: number;
-  completed: number;
-  timedOut: number;
-  crashed: number;
-  cancelled: number;
+export interface PoolStats extends ExecutorStats {
   workersReplaced: number;
 }
 
@@ -108,7 +96,7 @@ interface Tracked {
   output: OutputChunk[];
 }
 
-export class IsolatedRuntimePool implements AsyncDisposable {
+export class IsolatedRuntimePool implements Executor {
   readonly #piscina: Piscina<Task, RunResult | InvokeOutcome | RunRefused | TaskSkipped>;
   readonly #callbacks: Map<string, HostCallback>;
   readonly #limits: RuntimeLimits;

@@ -13,6 +13,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ServerConfig } from "../config.js";
 import { QueueFullError, type RunService } from "../orchestrator/run-service.js";
+import { RuntimeUnavailableError, type Runtime } from "../orchestrator/runtimes.js";
 import { TERMINAL, type RunEvent, type RunRecord, type RunRequest, type RunStore, type Snippet } from "../store/run-store.js";
 import type { Metrics } from "./metrics.js";
 import { acceptedSchema, checkBody, createRunBody, errorSchema, idParams, runSchema, snippetBody, snippetSchema, waitQuery } from "./schemas.js";
@@ -39,6 +40,7 @@ interface Deps {
 
 type CreateRunBody = {
   language?: "typescript" | "javascript";
+  runtime?: Runtime;
   source?: string;
   files?: Record<string, string>;
   entry?: string;
@@ -113,9 +115,10 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
         run = await orchestrator.submit(request);
       } catch (e) {
         if (e instanceof QueueFullError) throw new HttpError(503, "queue_full", e.message, undefined, { "retry-after": "1" });
+        if (e instanceof RuntimeUnavailableError) throw new HttpError(503, "runtime_unavailable", e.message, { runtime: e.runtime });
         throw e;
       }
-      metrics.submitted.inc();
+      metrics.submitted.inc({ runtime: request.runtime });
       const waited = await waitFor(run.id, req.query.wait, req, reply);
       if (waited && TERMINAL.has(waited.status)) return reply.code(200).send(await view(waited, store));
       reply.header("location", `/api/runs/${run.id}`);
@@ -155,7 +158,7 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
     return reply.code(204).send();
   });
 
-  app.post<{ Body: Pick<CreateRunBody, "language" | "source" | "files" | "entry"> }>(
+  app.post<{ Body: Pick<CreateRunBody, "language" | "runtime" | "source" | "files" | "entry"> }>(
     "/api/check",
     { schema: { summary: "Type-check (or parse) a program without running it", body: checkBody, response: { ...errors } } },
     async (req) => ({ diagnostics: orchestrator.check({ ...toProgram(req.body, config), stdin: "", args: [], typecheck: true, limits: config.defaultLimits }) }),
@@ -299,7 +302,7 @@ function links(id: string) {
 }
 
 /** Validates what JSON Schema cannot (one of source/files, names, sizes, the entry) and applies defaults. */
-function toProgram(body: Pick<CreateRunBody, "language" | "source" | "files" | "entry">, config: ServerConfig): Pick<RunRequest, "language" | "files" | "entry"> {
+function toProgram(body: Pick<CreateRunBody, "language" | "runtime" | "source" | "files" | "entry">, config: ServerConfig): Pick<RunRequest, "language" | "runtime" | "files" | "entry"> {
   if ((body.source === undefined) === (body.files === undefined)) throw new HttpError(400, "invalid_request", "give either `source` or `files` (with `entry`)");
   const language = body.language ?? (body.entry && /\.(c|m)?jsx?$/.test(body.entry) ? "javascript" : "typescript");
   const files = body.source !== undefined ? { [language === "javascript" ? "main.js" : "main.ts"]: body.source } : body.files!;
@@ -314,15 +317,16 @@ function toProgram(body: Pick<CreateRunBody, "language" | "source" | "files" | "
   if (bytes > config.maxSourceBytes) throw new HttpError(413, "source_too_large", `the program is ${bytes} bytes; the limit is ${config.maxSourceBytes}`);
   const entry = body.entry ?? names[0]!;
   if (!(entry in files)) throw new HttpError(400, "invalid_request", `the entry '${entry}' is not among the files`);
-  return { language, files, entry };
+  return { language, runtime: body.runtime ?? "quickjs", files, entry };
 }
 
 /** A run request: the program, plus stdin, args, typecheck and limits (defaults, clamped to the maxima). */
 function toRunRequest(body: CreateRunBody, config: ServerConfig): RunRequest {
-  const { language, files, entry } = toProgram(body, config);
+  const { language, runtime, files, entry } = toProgram(body, config);
   const limit = (given: number | undefined, key: keyof ServerConfig["maxLimits"]) => Math.min(given ?? config.defaultLimits[key], config.maxLimits[key]);
   return {
     language,
+    runtime,
     files,
     entry,
     stdin: body.stdin ?? "",
@@ -347,6 +351,7 @@ export async function view(run: RunRecord, store: RunStore) {
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
     language: run.request.language,
+    runtime: run.runtime,
     attempts: run.attempts,
     diagnostics: run.diagnostics,
     stdout: text("stdout"),

@@ -1,5 +1,6 @@
-/** Prometheus metrics (prom-client): runs by status, build and run latency, queue depth, pool workers. */
+/** Prometheus metrics (prom-client): runs by runtime and status, build and run latency per runtime, queue depth, pool workers. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { RUNTIMES } from "../orchestrator/runtimes.js";
 
 export interface MetricsSources {
   queueDepth(): number;
@@ -10,12 +11,14 @@ export interface MetricsSources {
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly submitted = new Counter({ name: "isolator_runs_submitted_total", help: "Runs accepted", registers: [this.registry] });
-  readonly buildSeconds = new Histogram({ name: "isolator_build_seconds", help: "Build (type-check, transpile) time", buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
-  readonly runSeconds = new Histogram({ name: "isolator_run_seconds", help: "Program run time", buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers: [this.registry] });
+  readonly submitted = new Counter({ name: "isolator_runs_submitted_total", help: "Runs accepted, by runtime", labelNames: ["runtime"], registers: [this.registry] });
+  readonly finished = new Counter({ name: "isolator_runs_finished_total", help: "Runs that reached a terminal status, by runtime and status", labelNames: ["runtime", "status"], registers: [this.registry] });
+  readonly buildSeconds = new Histogram({ name: "isolator_build_seconds", help: "Build (type-check, transpile) time, by runtime", labelNames: ["runtime"], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
+  readonly runSeconds = new Histogram({ name: "isolator_run_seconds", help: "Program run time, by runtime", labelNames: ["runtime"], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5, 30], registers: [this.registry] });
 
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry });
+    for (const runtime of RUNTIMES) this.submitted.inc({ runtime }, 0); // every runtime's series exists from the start
     new Gauge({ name: "isolator_queue_depth", help: "Runs waiting to start", registers: [this.registry], collect() { this.set(sources.queueDepth()); } });
     new Gauge({ name: "isolator_runs_active", help: "Runs building or running", registers: [this.registry], collect() { this.set(sources.running()); } });
     new Gauge({ name: "isolator_pool_workers", help: "Worker threads", registers: [this.registry], collect() { this.set(sources.poolSize()); } });

@@ -17,6 +17,12 @@ export const createRunBody = {
   additionalProperties: false,
   properties: {
     language: { type: "string", enum: ["typescript", "javascript"] },
+    runtime: {
+      type: "string",
+      enum: ["quickjs", "node"],
+      default: "quickjs",
+      description: "quickjs: the WebAssembly sandbox (fast start, no Node APIs); node: real Node.js in a throwaway container (if the server enables it, else 503 runtime_unavailable)",
+    },
     source: { type: "string", description: "One file's source; or give `files` and `entry`" },
     files: { type: "object", additionalProperties: { type: "string" }, description: "File name to source (at most the server's file limit, 32 by default)" },
     entry: { type: "string", minLength: 1, maxLength: 200 },
@@ -40,6 +46,7 @@ export const checkBody = {
   additionalProperties: false,
   properties: {
     language: createRunBody.properties.language,
+    runtime: createRunBody.properties.runtime,
     source: createRunBody.properties.source,
     files: createRunBody.properties.files,
     entry: createRunBody.properties.entry,
@@ -52,6 +59,7 @@ export const snippetBody = {
   required: ["files"],
   properties: {
     language: createRunBody.properties.language,
+    runtime: createRunBody.properties.runtime,
     files: createRunBody.properties.files,
     entry: createRunBody.properties.entry,
     stdin: createRunBody.properties.stdin,
@@ -64,6 +72,7 @@ export const snippetSchema = {
   properties: {
     id: { type: "string" },
     language: { type: "string" },
+    runtime: { type: "string", enum: ["quickjs", "node"] },
     files: { type: "object", additionalProperties: { type: "string" } },
     entry: { type: "string" },
     stdin: { type: "string" },
@@ -115,6 +124,7 @@ export const runSchema = {
     startedAt: { type: ["string", "null"] },
     finishedAt: { type: ["string", "null"] },
     language: { type: "string" },
+    runtime: { type: "string", enum: ["quickjs", "node"] },
     attempts: { type: "integer" },
     diagnostics: { type: "array", items: diagnostic },
     stdout: { type: "string" },

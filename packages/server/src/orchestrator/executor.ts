@@ -3,11 +3,12 @@
  * two executors never both take a run), builds it, runs it, and writes its output and its end to
  * the store. Used alike by the embedded orchestrator and by cluster workers.
  */
-import type { IsolatedRuntimePool, RunResult } from "isolator";
+import type { RunResult } from "isolator";
 import type { TypeChecker } from "../build/typecheck.js";
 import { UNFINISHED, type RunEvent, type RunRecord, type RunStatus, type RunStore, type TransitionFields } from "../store/run-store.js";
 import { build } from "./build.js";
 import { RunJournal } from "./journal.js";
+import { RuntimeUnavailableError, type Runtimes } from "./runtimes.js";
 
 /** Attempts a run gets when its executor dies while it runs: the first, and one retry. */
 export const MAX_ATTEMPTS = 2;
@@ -19,7 +20,8 @@ export interface Log {
 
 export interface ExecutorOptions {
   store: RunStore;
-  pool: IsolatedRuntimePool;
+  /** The executors, by runtime (a run names its runtime). */
+  runtimes: Runtimes;
   checker: TypeChecker;
   /** Every event written, as it is written (live subscribers). */
   publish: (id: string, event: RunEvent) => void;
@@ -78,7 +80,15 @@ export class RunExecutor {
     if (signal.aborted) return void (await this.finish(id, "cancelled", { stats }, UNFINISHED, journal));
     if (!built.ok) return void (await this.finish(id, "compile_error", { diagnostics: built.diagnostics, stats }, UNFINISHED, journal));
     const { request } = run;
-    const result: RunResult = await this.o.pool.run(
+    let executor;
+    try {
+      executor = this.o.runtimes.executor(run.runtime);
+    } catch (e) {
+      // Accepted by a server (or node) that had this runtime, and cannot run here.
+      if (!(e instanceof RuntimeUnavailableError)) throw e;
+      return void (await this.finish(id, "internal_error", { error: { name: "RuntimeUnavailableError", message: e.message, stack: "" }, stats }, UNFINISHED, journal));
+    }
+    const result: RunResult = await executor.run(
       { files: request.files, entry: request.entry },
       {
         language: request.language,

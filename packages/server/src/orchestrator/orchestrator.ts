@@ -6,16 +6,17 @@
  */
 import { EventEmitter } from "node:events";
 import { randomUUID } from "node:crypto";
-import type { IsolatedRuntimePool } from "isolator";
 import type { Diagnostic, TypeChecker } from "../build/typecheck.js";
 import { TERMINAL, type RunEvent, type RunRecord, type RunRequest, type RunStatus, type RunStore } from "../store/run-store.js";
 import { build } from "./build.js";
 import { RunExecutor, type Log } from "./executor.js";
 import { QueueFullError, type RunService } from "./run-service.js";
+import type { Runtimes } from "./runtimes.js";
 
 export interface OrchestratorOptions {
   store: RunStore;
-  pool: IsolatedRuntimePool;
+  /** The executors, by runtime (a run names its runtime). */
+  runtimes: Runtimes;
   checker: TypeChecker;
   /** Runs waiting to start; beyond it submit() refuses (the API answers 503). */
   queueCapacity: number;
@@ -52,6 +53,7 @@ export class Orchestrator implements RunService {
   async submit(request: RunRequest): Promise<RunRecord> {
     if (this.#closed) throw new QueueFullError("the server is shutting down");
     if (this.#waiting.length >= this.#o.queueCapacity) throw new QueueFullError("the run queue is full");
+    this.#o.runtimes.assertAvailable(request.runtime); // RuntimeUnavailableError: the API's 503
     const run = await this.#o.store.create(randomUUID(), request);
     this.#enqueue(run.id);
     return run;

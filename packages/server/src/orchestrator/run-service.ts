@@ -8,7 +8,7 @@ import type { RunEvent, RunRecord, RunRequest } from "../store/run-store.js";
 export class QueueFullError extends Error {}
 
 export interface RunService {
-  /** Accepts a run: committed as queued before this resolves; QueueFullError beyond the queue's bound. */
+  /** Accepts a run: committed as queued before this resolves; QueueFullError beyond the queue's bound, RuntimeUnavailableError for a runtime not offered. */
   submit(request: RunRequest): Promise<RunRecord>;
   /** The build step alone: diagnostics of a program, nothing run (the playground's live checks). */
   check(request: RunRequest): Diagnostic[];

@@ -8,6 +8,7 @@
  * a run (a worker finishing it, an API node cancelling it) cannot both win.
  */
 import type { Diagnostic } from "../build/typecheck.js";
+import type { Runtime } from "../orchestrator/runtimes.js";
 
 export type RunStatus =
   | "queued"
@@ -29,6 +30,8 @@ export const UNFINISHED: readonly RunStatus[] = ["queued", "building", "running"
 
 export interface RunRequest {
   language: "typescript" | "javascript";
+  /** The executor the run needs (a cluster queues runs per runtime). */
+  runtime: Runtime;
   files: Record<string, string>;
   entry: string;
   stdin: string;
@@ -40,6 +43,7 @@ export interface RunRequest {
 /** A shared program, as the playground saves it. */
 export interface Snippet {
   language: "typescript" | "javascript";
+  runtime: Runtime;
   files: Record<string, string>;
   entry: string;
   stdin: string;
@@ -55,6 +59,8 @@ export interface OutputChunk {
 export interface RunRecord {
   id: string;
   status: RunStatus;
+  /** Kept apart from the request: it outlives the purged request (metrics, the run's view). */
+  runtime: Runtime;
   request: RunRequest;
   createdAt: string;
   startedAt: string | null;
@@ -75,7 +81,7 @@ export interface RunEvent {
 }
 
 /** What a transition may write beside the status. */
-export type TransitionFields = Partial<Omit<RunRecord, "id" | "status" | "request" | "createdAt" | "purged">>;
+export type TransitionFields = Partial<Omit<RunRecord, "id" | "status" | "runtime" | "request" | "createdAt" | "purged">>;
 
 export interface RunStore {
   /** Stores a new run as queued, with its first event, in one transaction. */

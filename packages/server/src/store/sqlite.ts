@@ -7,6 +7,7 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Diagnostic } from "../build/typecheck.js";
+import type { Runtime } from "../orchestrator/runtimes.js";
 import { TERMINAL, type OutputChunk, type RunEvent, type RunRecord, type RunRequest, type RunStatus, type RunStore, type Snippet, type TransitionFields } from "./run-store.js";
 
 export class SqliteRunStore implements RunStore {
@@ -55,8 +56,11 @@ export class SqliteRunStore implements RunStore {
         PRIMARY KEY (run_id, seq)
       ) WITHOUT ROWID;
     `);
+    // Stores made before runs had a runtime: every run in them was a QuickJS run.
+    const columns = this.#db.prepare("SELECT name FROM pragma_table_info('runs')").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "runtime")) this.#db.exec("ALTER TABLE runs ADD COLUMN runtime TEXT NOT NULL DEFAULT 'quickjs'");
     this.#statements = {
-      insert: this.#db.prepare("INSERT INTO runs (id, status, request, created_at) VALUES (?, 'queued', ?, ?)"),
+      insert: this.#db.prepare("INSERT INTO runs (id, status, runtime, request, created_at) VALUES (?, 'queued', ?, ?, ?)"),
       get: this.#db.prepare("SELECT * FROM runs WHERE id = ?"),
       byStatus: this.#db.prepare("SELECT id FROM runs WHERE status = ? ORDER BY created_at"),
       countByStatus: this.#db.prepare("SELECT status, COUNT(*) AS n FROM runs GROUP BY status"),
@@ -72,8 +76,8 @@ export class SqliteRunStore implements RunStore {
       expired: this.#db.prepare("SELECT id FROM runs WHERE purged = 0 AND finished_at IS NOT NULL AND finished_at < ?"),
     };
     this.#transactions = {
-      create: this.#db.transaction((id: string, request: string, at: string) => {
-        this.#statements.insert.run(id, request, at);
+      create: this.#db.transaction((id: string, runtime: Runtime, request: string, at: string) => {
+        this.#statements.insert.run(id, runtime, request, at);
         this.#appendEvent(id, "status", { status: "queued", at });
       }),
       transition: this.#db.transaction((update: Database.Statement, values: { id: string; status: RunStatus }): RunEvent | undefined => {
@@ -91,7 +95,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   async create(id: string, request: RunRequest, now = new Date()): Promise<RunRecord> {
-    this.#transactions.create(id, JSON.stringify(request), now.toISOString());
+    this.#transactions.create(id, request.runtime, JSON.stringify(request), now.toISOString());
     return this.#get(id)!;
   }
 
@@ -176,7 +180,9 @@ export class SqliteRunStore implements RunStore {
 
   async getSnippet(id: string): Promise<(Snippet & { createdAt: string }) | undefined> {
     const row = this.#statements.getSnippet.get(id) as { body: string; created_at: string } | undefined;
-    return row && { ...(JSON.parse(row.body) as Snippet), createdAt: row.created_at };
+    if (!row) return undefined;
+    const snippet = JSON.parse(row.body) as Omit<Snippet, "runtime"> & Partial<Snippet>; // saved before runtimes: QuickJS
+    return { ...snippet, runtime: snippet.runtime ?? "quickjs", createdAt: row.created_at };
   }
 
   async ping(): Promise<boolean> {
@@ -191,6 +197,7 @@ export class SqliteRunStore implements RunStore {
 interface RunRow {
   id: string;
   status: RunStatus;
+  runtime: Runtime;
   request: string | null;
   created_at: string;
   started_at: string | null;
@@ -209,6 +216,7 @@ function toRecord(row: RunRow): RunRecord {
   return {
     id: row.id,
     status: row.status,
+    runtime: row.runtime,
     request: (row.request ? JSON.parse(row.request) : null) as RunRequest,
     createdAt: row.created_at,
     startedAt: row.started_at,
