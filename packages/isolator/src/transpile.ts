@@ -33,7 +33,7 @@ let recentCharacters = 0;
 
 /** TypeScript to JavaScript (types stripped, syntax kept as written) with oxc; results are shared, never mutate them. */
 export function transpile(filename: string, source: string): Transpiled {
-  const key = `${filename}\0${source}`;
+  const key = `${filename.length}:${filename}${source}`; // length-prefixed: no name + source pair can pose as another
   const hit = recent.get(key);
   if (hit) {
     recent.delete(key);
@@ -52,9 +52,10 @@ export function transpile(filename: string, source: string): Transpiled {
 }
 
 function transpileUncached(filename: string, source: string): Transpiled {
+  const position = positions(source);
   const deepest = deepestNesting(source);
   if (deepest !== undefined) {
-    const at = position(source, deepest);
+    const at = position(deepest);
     return {
       code: "",
       diagnostics: [{ file: filename, line: at.line, column: at.column, endLine: at.line, endColumn: at.column + 1, message: `the source nests brackets deeper than ${MAX_NESTING} levels` }],
@@ -63,8 +64,8 @@ function transpileUncached(filename: string, source: string): Transpiled {
   const result = transformSync(filename, source, { sourceType: "module", target: "esnext", sourcemap: true });
   const diagnostics = result.errors.map((e) => {
     const label = e.labels?.[0];
-    const start = position(source, label?.start ?? 0);
-    const end = position(source, label?.end ?? label?.start ?? 0);
+    const start = position(label?.start ?? 0);
+    const end = position(label?.end ?? label?.start ?? 0);
     return { file: filename, line: start.line, column: start.column, endLine: end.line, endColumn: end.column, message: e.message };
   });
   return { code: result.code, diagnostics, ...(result.map ? { map: new TraceMap(result.map as SourceMapInput) } : {}) };
@@ -72,29 +73,59 @@ function transpileUncached(filename: string, source: string): Transpiled {
 
 /**
  * Rewrites "file:line:column" positions in a guest stack or message from transpiled code back to
- * the TypeScript sources (the engine only ever saw the JavaScript).
+ * the TypeScript sources (the engine only ever saw the JavaScript). Linear in the text, which the
+ * guest controls: a run of characters without white space or parentheses holds at most one
+ * position, its last ":line:column" (what a greedy `([^\s()]+):(\d+):(\d+)` would take, without
+ * that regex's quadratic retries from every start).
  */
 export function mapPositions(text: string, maps: ReadonlyMap<string, TraceMap>): string {
   if (maps.size === 0) return text;
-  return text.replace(/([^\s()]+):(\d+):(\d+)/g, (whole, file: string, line: string, column: string) => {
-    const map = maps.get(file);
-    if (!map) return whole;
-    const original = originalPositionFor(map, { line: Number(line), column: Math.max(0, Number(column) - 1) });
-    return original.line === null ? whole : `${file}:${original.line}:${original.column + 1}`;
+  return text.replace(/[^\s()]+/g, (token) => {
+    const at = lastPosition(token);
+    if (at === undefined) return token;
+    const map = maps.get(token.slice(0, at.start));
+    if (!map) return token;
+    const original = originalPositionFor(map, { line: at.line, column: Math.max(0, at.column - 1) });
+    if (original.line === null) return token;
+    return `${token.slice(0, at.start)}:${original.line}:${original.column + 1}${token.slice(at.end)}`;
   });
 }
 
-/** 1-based line and column of a UTF-16 offset. */
-function position(source: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < source.length; i++) {
-    if (source.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
+/** The last ":digits:digits" in a token that follows at least one character; each character is read at most three times. */
+function lastPosition(token: string): { start: number; end: number; line: number; column: number } | undefined {
+  const digitsFrom = (i: number) => {
+    let j = i;
+    while (j < token.length && token.charCodeAt(j) >= 48 && token.charCodeAt(j) <= 57) j++;
+    return j;
+  };
+  for (let start = token.lastIndexOf(":"); start > 0; start = token.lastIndexOf(":", start - 1)) {
+    const lineEnd = digitsFrom(start + 1);
+    if (lineEnd === start + 1 || token[lineEnd] !== ":") continue;
+    const end = digitsFrom(lineEnd + 1);
+    if (end === lineEnd + 1) continue;
+    return { start, end, line: Number(token.slice(start + 1, lineEnd)), column: Number(token.slice(lineEnd + 1, end)) };
   }
-  return { line, column: offset - lineStart + 1 };
+  return undefined;
+}
+
+/** 1-based line and column of UTF-16 offsets: the line starts are found once, each offset by binary search (one diagnostic per line must not cost a scan each). */
+function positions(source: string): (offset: number) => { line: number; column: number } {
+  let starts: number[] | undefined;
+  return (offset) => {
+    if (starts === undefined) {
+      starts = [0];
+      for (let i = source.indexOf("\n"); i >= 0; i = source.indexOf("\n", i + 1)) starts.push(i + 1);
+    }
+    const at = Math.min(Math.max(0, offset), source.length);
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid]! <= at) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, column: offset - starts[low]! + 1 };
+  };
 }
 
 /**

@@ -37,3 +37,10 @@ test("source nested deeper than the transpiler can take is refused, not a crash"
   using rt = new IsolatedRuntime(host);
   assert.throws(() => rt.evaluate(`let x = ${"[".repeat(50_000)}${"]".repeat(50_000)}`, { filename: "deep.ts" }), /nests brackets deeper than 1000 levels/);
 });
+
+test("a file name cannot plant its transpilation for another name and source (a NUL in the name included)", () => {
+  using rt = new IsolatedRuntime(host);
+  // Under a key of name + "\0" + source, these two would share one cache entry.
+  assert.throws(() => rt.evaluate('b"', { filename: 'victim.ts\0"a.ts' }), (e: unknown) => e instanceof IsolatedError && e.guestName === "SyntaxError");
+  assert.equal(rt.evaluate('"a.ts\0b"', { filename: "victim.ts" }), "a.ts\0b");
+});

@@ -11,6 +11,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { TraceMap } from "@jridgewell/trace-mapping";
 import { isTypeScript, transpile } from "../transpile.js";
 import { wrapCommonJs } from "./commonjs.js";
+import { someLineBegins } from "../source-lines.js";
 
 /** A custom loader: the module's source for a specifier, or undefined to pass. */
 export type ModuleLoader = (specifier: string, referrer: string | undefined) => string | undefined;
@@ -93,7 +94,7 @@ export class ModuleRegistry {
 
   /** Source as the engine needs it: TypeScript transpiled, JSON and CommonJS wrapped; cached by content. */
   transform(path: string, text: string, commonJs: boolean): string {
-    const key = createHash("sha1").update(path).update("\0").update(text).digest("base64");
+    const key = createHash("sha1").update(`${path.length}:${path}`).update(text).digest("base64"); // length-prefixed: unambiguous
     let out = this.#transformed.get(key);
     if (out === undefined) {
       if (path.endsWith(".json")) out = `export default ${JSON.stringify(JSON.parse(text))};\n`;
@@ -262,7 +263,7 @@ function isCommonJs(path: string): boolean {
     if (dirname(dir) === dir) break;
   }
   const source = readFileSync(path, "utf8");
-  return !/^\s*(import\s*[\w{*'"]|export\s)/m.test(source) && /\b(module\.exports|exports\.\w+|require\s*\()/.test(source);
+  return !someLineBegins(source, /(import\s*[\w{*'"]|export\s)/y) && /\b(module\.exports|exports\.\w+|require\s*\()/.test(source);
 }
 
 /** The host app's own package directory: the nearest package.json above the entry script. */

@@ -11,6 +11,7 @@ import type { TraceMap } from "@jridgewell/trace-mapping";
 import { isTypeScript, transpile } from "../transpile.js";
 import type { ProgramConfig } from "./environment.js";
 import { ProgramOutput } from "./output.js";
+import { someLineBegins } from "../source-lines.js";
 
 export type Language = "typescript" | "javascript";
 export type ProgramSource = string | { files: Record<string, string>; entry: string };
@@ -83,7 +84,7 @@ export function prepareProgram(program: ProgramSource, language?: Language): { f
   }
   if (diagnostics.length > 0) throw new ProgramSyntaxError(diagnostics.join("\n"));
   if (!files.has(entry)) throw new IsolatorError(`the entry file '${entry}' is not among the program's files`);
-  const module = files.size > 1 || /^\s*(import|export)\b/m.test(files.get(entry)!);
+  const module = files.size > 1 || someLineBegins(files.get(entry)!, /(import|export)\b/y);
   return { files, entry, module, maps };
 }
 
