@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { assertSucceeded, inChildProcess } from "./helpers.js";
 import { IsolatedRuntimeHost, type ProgramOptions, type ProgramSource, type RunResult } from "../src/index.js";
 import { runProgram } from "../src/program/runner.js";
+import { ERROR_TRUNCATED } from "../src/program/error-text.js";
 
 const host = new IsolatedRuntimeHost();
 after(() => host.dispose());
@@ -441,6 +442,29 @@ describe("limits", () => {
     const bytes = result.output.reduce((n, c) => n + Buffer.byteLength(c.text), 0);
     assert.ok(bytes <= 100, `${bytes} bytes`);
     assert.ok(bytes > 0);
+  });
+
+  test("a run's error text (name, message, stack) is held to maxOutputBytes, apart from its output, cut at a character boundary", async () => {
+    const result = await run(
+      `console.log("out");
+      const e = new Error("é".repeat(4_000_000));
+      e.name = "N".repeat(50);
+      throw e;`,
+      { maxOutputBytes: 1001 },
+    );
+    assert.equal(result.status, "failed");
+    assert.equal(text(result), "out\n");
+    const { name, message, stack } = result.error!;
+    assert.equal(name, "N".repeat(50));
+    assert.equal(message, `${"é".repeat(475)}${ERROR_TRUNCATED}`); // 1001 - 50 bytes leave 475 two-byte characters
+    assert.equal(stack, ERROR_TRUNCATED);
+  });
+
+  test("a syntax error's diagnostics are held to maxOutputBytes too", async () => {
+    const result = await run(Array.from({ length: 2000 }, (_, i) => `let a${i}; let a${i};`).join("\n"), { maxOutputBytes: 500 });
+    assert.equal(result.error?.name, "SyntaxError");
+    assert.ok(result.error!.message.endsWith(ERROR_TRUNCATED));
+    assert.ok(Buffer.byteLength(result.error!.message) <= 500 - "SyntaxError".length + Buffer.byteLength(ERROR_TRUNCATED));
   });
 
   test(

@@ -12,6 +12,7 @@ import { isTypeScript, transpile } from "../transpile.js";
 import type { ProgramConfig } from "./environment.js";
 import { ProgramOutput } from "./output.js";
 import { someLineBegins } from "../source-lines.js";
+import { boundErrorText } from "./error-text.js";
 
 export type Language = "typescript" | "javascript";
 export type ProgramSource = string | { files: Record<string, string>; entry: string };
@@ -31,7 +32,10 @@ export interface ProgramOptions {
   timeLimit?: number;
   memoryLimit?: number;
   stackLimit?: number;
-  /** Bytes of stdout + stderr; past it the program stops with `output_exceeded`. Default 1 MiB. */
+  /**
+   * Bytes of stdout + stderr; past it the program stops with `output_exceeded`. Default 1 MiB.
+   * The error's name, message and stack get the same budget again, apart (cut with a marker).
+   */
   maxOutputBytes?: number;
   /** Show a throwing callback's message to the program (never its stack). Default false. */
   exposeHostErrors?: boolean;
@@ -135,11 +139,12 @@ export interface ProgramHooks {
 
 export async function runProgram(host: IsolatedRuntimeHost, program: ProgramSource, options: ProgramOptions = {}, hooks: ProgramHooks = {}): Promise<RunResult> {
   const started = performance.now();
-  const output = new ProgramOutput(options.maxOutputBytes ?? 1024 * 1024, started, hooks.onOutput, () => runtime[programSupport].exit(1));
+  const maxOutputBytes = options.maxOutputBytes ?? 1024 * 1024;
+  const output = new ProgramOutput(maxOutputBytes, started, hooks.onOutput, () => runtime[programSupport].exit(1));
   let exitCodeProperty: number | null = null;
   const result = (status: RunStatus, exitCode: number | null, memoryPeakBytes: number, error?: RunError): RunResult => {
     output.flush();
-    return { status, exitCode, ...(error ? { error } : {}), output: output.chunks, stats: { queuedMs: 0, runMs: performance.now() - started, cpuMs: 0, memoryPeakBytes } };
+    return { status, exitCode, ...(error ? { error: boundErrorText(error, maxOutputBytes) } : {}), output: output.chunks, stats: { queuedMs: 0, runMs: performance.now() - started, cpuMs: 0, memoryPeakBytes } };
   };
 
   let prepared;
