@@ -3,11 +3,19 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after } from "node:test";
 import { defaultConfig, startServer, type ServerConfig } from "../src/index.js";
 
 import { TERMINAL as TERMINAL_STATUSES, type RunStatus as Status } from "../src/store/run-store.js";
 
 export { TERMINAL_STATUSES, type Status };
+
+// No rejection or exception anywhere in the server may go unhandled: every test file that uses
+// these helpers fails at its end if one did (the server in these tests runs in this process).
+const strayErrors: unknown[] = [];
+process.on("unhandledRejection", (e) => strayErrors.push(e));
+process.on("uncaughtException", (e) => strayErrors.push(e));
+after(() => assert.deepEqual(strayErrors, [], "an error went unhandled in the server"));
 
 /** The public shape of a run (GET /api/runs/:id). */
 export interface RunView {

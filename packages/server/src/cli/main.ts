@@ -10,6 +10,7 @@ import { IsolatedRuntimePool, type RunResult } from "isolator";
 import { TypeChecker } from "../build/typecheck.js";
 import { SETTINGS, resolveConfig } from "../config.js";
 import { startServer } from "../server.js";
+import { keepServingOnStrayErrors } from "./stray-errors.js";
 
 const USAGE = `Usage:
   isolator serve [options]        start the HTTP service (and playground) on embedded defaults
@@ -45,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
 
 async function serve(args: string[]): Promise<number> {
   const config = resolveConfig(args, process.env);
+  keepServingOnStrayErrors();
   const server = await startServer(config);
   process.stdout.write(`isolator: serving on ${server.url} (data in ${config.dataDir})\n`);
   await new Promise<void>((resolve) => {

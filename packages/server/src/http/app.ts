@@ -14,21 +14,12 @@ import { join } from "node:path";
 import type { ServerConfig } from "../config.js";
 import { QueueFullError, type RunService } from "../orchestrator/run-service.js";
 import { RuntimeUnavailableError, type Runtime } from "../orchestrator/runtimes.js";
-import { TERMINAL, type RunEvent, type RunRecord, type RunRequest, type RunStore, type Snippet } from "../store/run-store.js";
+import { TERMINAL, type RunRecord, type RunRequest, type RunStore, type Snippet } from "../store/run-store.js";
+import { HttpError, goneError } from "./http-error.js";
 import type { Metrics } from "./metrics.js";
+import { streamEvents } from "./run-events.js";
+import { links, view } from "./run-view.js";
 import { acceptedSchema, checkBody, createRunBody, errorSchema, idParams, runSchema, snippetBody, snippetSchema, waitQuery } from "./schemas.js";
-
-export class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
 
 interface Deps {
   config: ServerConfig;
@@ -120,6 +111,7 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
       }
       metrics.submitted.inc({ runtime: request.runtime });
       const waited = await waitFor(run.id, req.query.wait, req, reply);
+      if (waited?.purged) throw goneError(run.id);
       if (waited && TERMINAL.has(waited.status)) return reply.code(200).send(await view(waited, store));
       reply.header("location", `/api/runs/${run.id}`);
       return reply.code(202).send({ id: run.id, status: (waited ?? run).status, links: links(run.id) });
@@ -139,7 +131,7 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
   app.get<{ Params: { id: string } }>(
     "/api/runs/:id/events",
     { schema: { summary: "Stream a run as Server-Sent Events (status, output, then the final run); Last-Event-ID resumes", params: idParams } },
-    async (req, reply) => streamEvents(req, reply, await existing(req.params.id)),
+    async (req, reply) => streamEvents(req, reply, await existing(req.params.id), store, orchestrator, app.log),
   );
 
   app.post<{ Params: { id: string } }>(
@@ -205,7 +197,7 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
   async function existing(id: string): Promise<RunRecord> {
     const run = await store.get(id);
     if (!run) throw new HttpError(404, "not_found", `no run ${id}`);
-    if (run.purged) throw new HttpError(410, "gone", `run ${id} was deleted or has expired`);
+    if (run.purged) throw goneError(id);
     return run;
   }
 
@@ -219,58 +211,6 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
       return await orchestrator.waitForTerminal(id, Math.min(wait, config.maxWaitSeconds) * 1000, abort.signal);
     } finally {
       reply.raw.off("close", gone);
-    }
-  }
-
-  async function streamEvents(req: FastifyRequest, reply: FastifyReply, run: RunRecord): Promise<void> {
-    const lastId = Number(req.headers["last-event-id"] ?? 0) || 0;
-    const res = reply.raw;
-    let sent = lastId;
-    const send = (event: RunEvent) => {
-      if (event.seq <= sent) return;
-      sent = event.seq;
-      res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
-    };
-    // Subscribe first, then replay what is stored: nothing falls between the two.
-    const pending: RunEvent[] = [];
-    let replayed = false;
-    let closed = false;
-    const unsubscribe = await orchestrator.subscribe(run.id, (event) => {
-      if (closed) return;
-      if (!replayed) return void pending.push(event);
-      send(event);
-      if (event.type === "status" && TERMINAL.has((event.data as { status: RunRecord["status"] }).status)) end();
-    });
-    const stop = () => {
-      closed = true;
-      clearInterval(heartbeat);
-      unsubscribe();
-    };
-    const end = () => {
-      if (closed) return;
-      stop();
-      void (async () => {
-        const final = await store.get(run.id);
-        if (final) res.write(`event: run\ndata: ${JSON.stringify(await view(final, store))}\n\n`);
-        res.end();
-      })().catch((e: unknown) => fail(e));
-    };
-    const fail = (e: unknown) => {
-      stop();
-      app.log.error({ err: e, runId: run.id }, "the event stream failed");
-      res.destroy();
-    };
-    reply.hijack();
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
-    const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
-    res.on("close", stop);
-    try {
-      for (const event of await store.eventsAfter(run.id, lastId)) send(event);
-      replayed = true;
-      for (const event of pending) send(event);
-      if (TERMINAL.has((await store.get(run.id))?.status ?? "queued")) end();
-    } catch (e) {
-      fail(e);
     }
   }
 
@@ -295,10 +235,6 @@ function snippetId(): string {
 
 function snippetView(id: string, snippet: Snippet & { createdAt: string }) {
   return { id, ...snippet, links: { self: `/api/snippets/${id}`, page: `/s/${id}` } };
-}
-
-function links(id: string) {
-  return { self: `/api/runs/${id}`, events: `/api/runs/${id}/events`, cancel: `/api/runs/${id}/cancel` };
 }
 
 /** Validates what JSON Schema cannot (one of source/files, names, sizes, the entry) and applies defaults. */
@@ -333,34 +269,5 @@ function toRunRequest(body: CreateRunBody, config: ServerConfig): RunRequest {
     args: body.args ?? [],
     typecheck: body.typecheck ?? true,
     limits: { timeMs: limit(body.limits?.timeMs, "timeMs"), memoryMb: limit(body.limits?.memoryMb, "memoryMb"), outputKb: limit(body.limits?.outputKb, "outputKb") },
-  };
-}
-
-/** The public shape of a run. */
-export async function view(run: RunRecord, store: RunStore) {
-  const output = await store.output(run.id);
-  const text = (stream: "stdout" | "stderr") =>
-    output
-      .filter((c) => c.stream === stream)
-      .map((c) => c.text)
-      .join("");
-  return {
-    id: run.id,
-    status: run.status,
-    createdAt: run.createdAt,
-    startedAt: run.startedAt,
-    finishedAt: run.finishedAt,
-    language: run.request.language,
-    runtime: run.runtime,
-    attempts: run.attempts,
-    diagnostics: run.diagnostics,
-    stdout: text("stdout"),
-    stderr: text("stderr"),
-    output,
-    exitCode: run.exitCode,
-    error: run.error,
-    stats: run.stats,
-    truncated: run.truncated,
-    links: links(run.id),
   };
 }

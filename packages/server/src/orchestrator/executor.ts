@@ -72,14 +72,14 @@ export class RunExecutor {
 
   async #execute(id: string, signal: AbortSignal, journal: RunJournal): Promise<void> {
     const run = await this.o.store.get(id);
-    if (!run || run.status !== "queued" || run.purged) return;
+    if (!run?.request || run.status !== "queued" || run.purged) return;
+    const { request } = run;
     const queuedMs = Date.now() - Date.parse(run.createdAt);
     if (!(await journal.transition("building", { startedAt: run.startedAt ?? new Date().toISOString() }, ["queued"]))) return;
-    const built = build(run.request, this.o.checker);
+    const built = build(request, this.o.checker);
     const stats = { queuedMs, buildMs: built.buildMs, runMs: null, memoryPeakBytes: null };
     if (signal.aborted) return void (await this.finish(id, "cancelled", { stats }, UNFINISHED, journal));
     if (!built.ok) return void (await this.finish(id, "compile_error", { diagnostics: built.diagnostics, stats }, UNFINISHED, journal));
-    const { request } = run;
     let executor;
     try {
       executor = this.o.runtimes.executor(run.runtime);

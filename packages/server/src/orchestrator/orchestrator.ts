@@ -7,10 +7,10 @@
 import { EventEmitter } from "node:events";
 import { randomUUID } from "node:crypto";
 import type { Diagnostic, TypeChecker } from "../build/typecheck.js";
-import { TERMINAL, type RunEvent, type RunRecord, type RunRequest, type RunStatus, type RunStore } from "../store/run-store.js";
+import { TERMINAL, UNFINISHED, type RunRecord, type RunRequest, type RunStatus, type RunStore } from "../store/run-store.js";
 import { build } from "./build.js";
 import { RunExecutor, type Log } from "./executor.js";
-import { QueueFullError, type RunService } from "./run-service.js";
+import { QueueFullError, type LiveEvent, type RunService } from "./run-service.js";
 import type { Runtimes } from "./runtimes.js";
 
 export interface OrchestratorOptions {
@@ -95,14 +95,27 @@ export class Orchestrator implements RunService {
   async delete(id: string): Promise<boolean> {
     const run = await this.#o.store.get(id);
     if (!run || run.purged) return false;
-    await this.cancel(id);
+    const waiting = this.#waiting.indexOf(id);
+    if (waiting >= 0) this.#waiting.splice(waiting, 1);
+    // Written, not announced: a deleted run's last word to its subscribers is `gone`. Its executor
+    // stops, and nothing it still reports is written (the run is no longer unfinished).
+    await this.#o.store.transition(id, "cancelled", { finishedAt: new Date().toISOString() }, UNFINISHED);
+    this.#active.get(id)?.abort();
     await this.#o.store.purge(id);
+    this.#events.emit(id, { type: "gone" } satisfies LiveEvent);
     return true;
   }
 
-  async subscribe(id: string, listener: (event: RunEvent) => void): Promise<() => void> {
-    this.#events.on(id, listener);
-    return () => this.#events.off(id, listener);
+  async subscribe(id: string, listener: (event: LiveEvent) => void): Promise<() => void> {
+    const guarded = (event: LiveEvent) => {
+      try {
+        listener(event);
+      } catch (e) {
+        this.#o.log?.error({ runId: id, err: e }, "a run's event listener failed");
+      }
+    };
+    this.#events.on(id, guarded);
+    return () => this.#events.off(id, guarded);
   }
 
   async waitForTerminal(id: string, ms: number, signal?: AbortSignal): Promise<RunRecord | undefined> {
@@ -139,7 +152,7 @@ export class Orchestrator implements RunService {
 }
 
 /**
- * Resolves with the run once a terminal status event arrives (or after `ms`): subscribes first,
+ * Resolves with the run once a terminal status event or `gone` arrives (or after `ms`): subscribes first,
  * then reads, so an end between the two is not missed.
  */
 export async function waitForTerminal(runs: Pick<RunService, "subscribe">, store: RunStore, id: string, ms: number, signal?: AbortSignal): Promise<RunRecord | undefined> {
@@ -147,7 +160,7 @@ export async function waitForTerminal(runs: Pick<RunService, "subscribe">, store
   let done!: () => void;
   const ended = new Promise<void>((resolve) => (done = resolve));
   const unsubscribe = await runs.subscribe(id, (event) => {
-    if (event.type === "status" && TERMINAL.has((event.data as { status: RunStatus }).status)) done();
+    if (event.type === "gone" || (event.type === "status" && TERMINAL.has((event.data as { status: RunStatus }).status))) done();
   });
   const timer = setTimeout(done, ms);
   signal?.addEventListener("abort", done, { once: true });

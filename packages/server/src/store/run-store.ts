@@ -61,7 +61,8 @@ export interface RunRecord {
   status: RunStatus;
   /** Kept apart from the request: it outlives the purged request (metrics, the run's view). */
   runtime: Runtime;
-  request: RunRequest;
+  /** Null once purged: check `purged` (or this) before reading it. */
+  request: RunRequest | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -93,10 +94,14 @@ export interface RunStore {
    * answers undefined.
    */
   transition(id: string, status: RunStatus, fields: TransitionFields, from: readonly RunStatus[]): Promise<RunEvent | undefined>;
-  /** Appends output chunks as events, numbered after the run's last event. */
+  /**
+   * Appends output chunks as events, numbered after the run's last event, if the run is unfinished
+   * and not purged; otherwise writes nothing (a cancelled or deleted run's late output is dropped).
+   */
   appendOutput(id: string, chunks: OutputChunk[]): Promise<RunEvent[]>;
   eventsAfter(id: string, seq: number): Promise<RunEvent[]>;
   output(id: string): Promise<OutputChunk[]>;
+  /** Runs in `status`, purged ones excepted. */
   idsWithStatus(status: RunStatus): Promise<string[]>;
   countsByStatus(): Promise<Record<string, number>>;
   /** Drops a run's output events (an interrupted attempt's, before a retry). */

@@ -62,7 +62,8 @@ export class SqliteRunStore implements RunStore {
     this.#statements = {
       insert: this.#db.prepare("INSERT INTO runs (id, status, runtime, request, created_at) VALUES (?, 'queued', ?, ?, ?)"),
       get: this.#db.prepare("SELECT * FROM runs WHERE id = ?"),
-      byStatus: this.#db.prepare("SELECT id FROM runs WHERE status = ? ORDER BY created_at"),
+      byStatus: this.#db.prepare("SELECT id FROM runs WHERE status = ? AND purged = 0 ORDER BY created_at"),
+      writable: this.#db.prepare("SELECT 1 FROM runs WHERE id = ? AND purged = 0 AND status IN ('queued', 'building', 'running')"),
       countByStatus: this.#db.prepare("SELECT status, COUNT(*) AS n FROM runs GROUP BY status"),
       lastSeq: this.#db.prepare("SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE run_id = ?"),
       addEvent: this.#db.prepare("INSERT INTO events (run_id, seq, type, data) VALUES (?, ?, ?, ?)"),
@@ -86,7 +87,9 @@ export class SqliteRunStore implements RunStore {
         if (TERMINAL.has(values.status)) this.#lastSeq.delete(values.id); // no event follows a terminal one
         return event;
       }),
-      appendOutput: this.#db.transaction((id: string, chunks: OutputChunk[]) => chunks.map((chunk) => this.#appendEvent(id, "output", chunk))),
+      appendOutput: this.#db.transaction((id: string, chunks: OutputChunk[]) =>
+        this.#statements.writable.get(id) === undefined ? [] : chunks.map((chunk) => this.#appendEvent(id, "output", chunk)),
+      ),
       purge: this.#db.transaction((id: string) => {
         this.#statements.purge.run(id);
         this.#statements.purgeEvents.run(id);
@@ -217,7 +220,7 @@ function toRecord(row: RunRow): RunRecord {
     id: row.id,
     status: row.status,
     runtime: row.runtime,
-    request: (row.request ? JSON.parse(row.request) : null) as RunRequest,
+    request: row.request ? (JSON.parse(row.request) as RunRequest) : null,
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
