@@ -58,6 +58,7 @@ export function bootSandbox(newInstance: NewInstance, memoryLimit: number, onAbo
   ctx.evalCode("delete globalThis.__isolatorNatives").dispose();
   const api = ctx.unwrapResult(result);
   for (const script of rest) ctx.unwrapResult(ctx.evalCode(`${script};`, "isolator:environment", { type: "global", strict: true })).dispose();
+  ctx.evalCode("delete globalThis.__isolatorBuiltIns").dispose();
   const internals = {} as InternalHandles;
   for (const name of INTERNAL_NAMES) internals[name] = ctx.getProp(api, name);
   api.dispose();

@@ -46,6 +46,39 @@ export function prelude(g: typeof globalThis, natives: HostNatives, capture: typ
 
   const define = (name: string, value: unknown) => O.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
 
+  // Guest-facing functions print like built-ins, `function log() { [native code] }`: the
+  // machinery's source stays out of sight. Function.prototype.toString is replaced by one that
+  // knows them (by identity, under the name they were given) and looks native itself.
+  const functionSource = g.Function.prototype.toString;
+  const builtInNames = new g.WeakMap<object, string>();
+  const weakGet = g.WeakMap.prototype.get;
+  const weakSet = g.WeakMap.prototype.set;
+  const looksBuiltIn = (fn: unknown, name: string) => {
+    O.defineProperty(fn, "name", { value: name, configurable: true });
+    reflectApply(weakSet, builtInNames, [fn, name]);
+  };
+  /** Every function among an object's own properties (methods, accessors), under its key. */
+  const builtInsOf = (o: object) => {
+    for (const key of g.Reflect.ownKeys(o)) {
+      if (typeof key !== "string" || key === "constructor") continue;
+      const d = O.getOwnPropertyDescriptor(o, key)!;
+      if (typeof d.value === "function") looksBuiltIn(d.value, key);
+      if (d.get) looksBuiltIn(d.get, `get ${key}`);
+      if (d.set) looksBuiltIn(d.set, `set ${key}`);
+    }
+    return o;
+  };
+  const toStringMethod = {
+    toString(this: unknown): string {
+      const name = typeof this === "function" ? (reflectApply(weakGet, builtInNames, [this]) as string | undefined) : undefined;
+      return name === undefined ? (reflectApply(functionSource, this, []) as string) : `function ${name}() { [native code] }`;
+    },
+  };
+  builtInsOf(toStringMethod);
+  O.defineProperty(g.Function.prototype, "toString", { value: toStringMethod.toString, writable: true, configurable: true, enumerable: false });
+  // The program environment, installed next, marks its functions too; the host deletes this then.
+  define("__isolatorBuiltIns", builtInsOf);
+
   const callbackName = (name: unknown) => {
     const text = StringCtor(name);
     if (text.length > 256) throw new TypeErrorCtor("a callback name has at most 256 characters");
@@ -53,7 +86,7 @@ export function prelude(g: typeof globalThis, natives: HostNatives, capture: typ
   };
   define(
     "IsolatorHost",
-    O.freeze({
+    O.freeze(builtInsOf({
       invoke<T>(name: string, ...args: unknown[]): T {
         I.unshift(args, callbackName(name)); // no spread: it would use the guest's array iterator
         return reflectApply(hostCall, undefined, args) as T;
@@ -62,7 +95,7 @@ export function prelude(g: typeof globalThis, natives: HostNatives, capture: typ
         const text = callbackName(name);
         return new PromiseCtor<T>((resolve, reject) => hostCallAsync(text, args, resolve as (v: unknown) => void, reject));
       },
-    }),
+    })),
   );
 
   // Resizable and transferable buffers are where the engine's known memory-safety bugs live
@@ -86,7 +119,7 @@ export function prelude(g: typeof globalThis, natives: HostNatives, capture: typ
   const elapsed = (label: string) => `${label}: ${DateNow() - (I.mapGet(timers, label) as number)}ms`;
   define(
     "console",
-    O.freeze({
+    O.freeze(builtInsOf({
       log: log("log"),
       info: log("info"),
       warn: log("warn"),
@@ -112,7 +145,7 @@ export function prelude(g: typeof globalThis, natives: HostNatives, capture: typ
         if (I.mapGet(timers, label) !== undefined) hostConsole("log", elapsed(label));
         I.mapDelete(timers, label);
       },
-    }),
+    })),
   );
 
   // Timers: kept here and fired by the host's event loop while an async call runs.
@@ -124,8 +157,9 @@ export function prelude(g: typeof globalThis, natives: HostNatives, capture: typ
   }
   const pending = new I.Map<number, Timer>();
   let nextId = 1;
-  const schedule = (repeat: boolean) =>
-    function (fn: unknown, ms?: unknown, ...args: unknown[]): number {
+  const schedule =
+    (repeat: boolean) =>
+    (fn: unknown, ms?: unknown, ...args: unknown[]): number => {
       if (typeof fn !== "function") throw new TypeErrorCtor("the callback must be a function");
       const delay = MathMax(0, I.Number(ms) || 0);
       const id = nextId++;
@@ -133,14 +167,17 @@ export function prelude(g: typeof globalThis, natives: HostNatives, capture: typ
       return id;
     };
   const clear = (id: unknown) => void I.mapDelete(pending, I.Number(id));
-  define("setTimeout", schedule(false));
-  define("setInterval", schedule(true));
-  define("clearTimeout", clear);
-  define("clearInterval", clear);
-  define("queueMicrotask", (fn: unknown) => {
-    if (typeof fn !== "function") throw new TypeErrorCtor("the callback must be a function");
-    reflectApply(promiseThen, resolved, [fn]);
+  const timerFunctions = builtInsOf({
+    setTimeout: schedule(false),
+    setInterval: schedule(true),
+    clearTimeout: (id: unknown) => clear(id),
+    clearInterval: (id: unknown) => clear(id),
+    queueMicrotask: (fn: unknown) => {
+      if (typeof fn !== "function") throw new TypeErrorCtor("the callback must be a function");
+      reflectApply(promiseThen, resolved, [fn]);
+    },
   });
+  for (const name of O.keys(timerFunctions)) define(name, timerFunctions[name as keyof typeof timerFunctions]);
 
   /**
    * Fires one due timer and returns 0, or returns when the next is due (-1: none). One at a time,

@@ -227,19 +227,29 @@ export function installProgram(g: typeof globalThis): void {
     process,
   };
   const define = (name: string | symbol, value: unknown) => Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
-  define("process", process);
-  define("require", (name: string) => {
-    const id = String(name).replace(/^node:/, "");
-    if (id in builtins) return builtins[id];
-    const e = new Error(`Cannot find module '${String(name)}': the sandbox offers only fs (stdin), readline and process`);
-    (e as Error & { code: string }).code = "MODULE_NOT_FOUND";
-    throw e;
-  });
-  define("performance", {
+  const globals = {
+    require(name: string): unknown {
+      const id = String(name).replace(/^node:/, "");
+      if (id in builtins) return builtins[id];
+      const e = new Error(`Cannot find module '${String(name)}': the sandbox offers only fs (stdin), readline and process`);
+      (e as Error & { code: string }).code = "MODULE_NOT_FOUND";
+      throw e;
+    },
+  };
+  const performance = {
     now: since,
     get timeOrigin() {
       return config().startedAt;
     },
-  });
+  };
+  // Like the prelude's, these functions print as built-ins (their source is the machinery's).
+  const builtIns = (g as unknown as { __isolatorBuiltIns: (o: object) => void }).__isolatorBuiltIns;
+  for (const o of [globals, performance, process, process.stdout, process.stderr, process.hrtime, fs, readline, readlinePromises, Emitter, Emitter.prototype, Stdin, Stdin.prototype, Interface, Interface.prototype, stdin]) {
+    builtIns(o);
+  }
+  builtIns({ Emitter, Stdin, Interface });
+  define("process", process);
+  define("require", globals.require);
+  define("performance", performance);
   define(Symbol.for("isolator.builtins"), builtins);
 }
