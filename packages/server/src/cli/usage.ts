@@ -1,0 +1,18 @@
+/** The CLI's help text: every command, with serve's settings listed from the config. */
+import { SETTINGS } from "../config.js";
+
+export const USAGE = `Usage:
+  isolator serve [options]        start the HTTP service (and playground) on embedded defaults
+  isolator run <file> [options] [-- args...]
+                                  run one TypeScript or JavaScript file in a sandbox
+  isolator openapi                print the HTTP API's OpenAPI document
+
+isolator serve options (each also an environment variable):
+${SETTINGS.map((s) => `  ${`${s.flag} <value>`.padEnd(24)} ${s.help}\n  ${"".padEnd(24)} env ${s.env}`).join("\n")}
+
+isolator run options:
+  --stdin <file>          feed this file to the program's stdin
+  --time-limit <ms>       default 5000
+  --memory-limit <mb>     default 64
+  --no-typecheck          only transpile TypeScript
+`;
