@@ -395,6 +395,14 @@ describe("languages and modules", () => {
     assert.match(uncaught.error!.message, /Cannot find module 'node:http'/);
   });
 
+  test("require() finds no module by a name every object inherits (toString, constructor, __proto__)", async () => {
+    const result = await run(
+      `for (const name of ["toString", "constructor", "__proto__", "hasOwnProperty"]) { try { require(name); console.log(name, "found"); } catch (e) { console.log(name, (e as { code: string }).code); } }`,
+    );
+    assertSucceeded(result);
+    assert.equal(text(result), "toString MODULE_NOT_FOUND\nconstructor MODULE_NOT_FOUND\n__proto__ MODULE_NOT_FOUND\nhasOwnProperty MODULE_NOT_FOUND\n");
+  });
+
   test(
     "importing a file that is not in the program names the missing module",
     async () => {

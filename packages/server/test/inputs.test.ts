@@ -100,6 +100,16 @@ const cases: Case[] = [
   { name: "a time limit as a string", body: { source: "console.log(1)", limits: { timeMs: "fast" } }, status: 400, code: "invalid_request" },
   { name: "an entry not among the files", body: { files: { "main.ts": "console.log(1)" }, entry: "other.ts" }, status: 400, code: "invalid_request" },
   { name: "an empty entry", body: { files: { "main.ts": "console.log(1)" }, entry: "" }, status: 400, code: "invalid_request" },
+  // Names every object inherits are not files: the entry must be one of the program's own.
+  ...["toString", "__proto__", "constructor", "hasOwnProperty", "valueOf"].flatMap((entry): Case[] =>
+    ["/api/runs", "/api/check", "/api/snippets"].map((path) => ({
+      name: `an inherited name as the entry (${entry}) on ${path}`,
+      path,
+      body: { files: { "main.ts": "console.log(1)" }, entry },
+      status: 400,
+      code: "invalid_request",
+    })),
+  ),
   { name: "a negative wait", path: "/api/runs?wait=-1", body: { source: "console.log(1)" }, status: 400, code: "invalid_request" },
   { name: "a wait that is not a number", path: "/api/runs?wait=soon", body: { source: "console.log(1)" }, status: 400, code: "invalid_request" },
   { name: "an unknown query parameter", path: "/api/runs?debug=1", body: { source: "console.log(1)" }, status: 400, code: "invalid_request" },

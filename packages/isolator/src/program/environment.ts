@@ -220,12 +220,13 @@ export function installProgram(g: typeof globalThis): void {
     emitWarning: (warning: unknown) => write("stderr", `Warning: ${String(warning)}\n`),
   };
 
-  const builtins: Record<string, unknown> = {
+  // No prototype: `require("toString")` or `require("constructor")` finds no module.
+  const builtins: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, {
     fs,
     readline,
     "readline/promises": readlinePromises,
     process,
-  };
+  });
   const define = (name: string | symbol, value: unknown) => Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
   const globals = {
     require(name: string): unknown {

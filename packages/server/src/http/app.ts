@@ -241,7 +241,8 @@ function snippetView(id: string, snippet: Snippet & { createdAt: string }) {
 function toProgram(body: Pick<CreateRunBody, "language" | "runtime" | "source" | "files" | "entry">, config: ServerConfig): Pick<RunRequest, "language" | "runtime" | "files" | "entry"> {
   if ((body.source === undefined) === (body.files === undefined)) throw new HttpError(400, "invalid_request", "give either `source` or `files` (with `entry`)");
   const language = body.language ?? (body.entry && /\.(c|m)?jsx?$/.test(body.entry) ? "javascript" : "typescript");
-  const files = body.source !== undefined ? { [language === "javascript" ? "main.js" : "main.ts"]: body.source } : body.files!;
+  // A map with no prototype: only the program's own names are in it (`toString` is not a file).
+  const files: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, body.source !== undefined ? { [language === "javascript" ? "main.js" : "main.ts"]: body.source } : body.files);
   const names = Object.keys(files);
   if (names.length === 0) throw new HttpError(400, "invalid_request", "`files` is empty");
   if (names.length > config.maxFiles) throw new HttpError(400, "too_many_files", `at most ${config.maxFiles} files`);
@@ -252,7 +253,7 @@ function toProgram(body: Pick<CreateRunBody, "language" | "runtime" | "source" |
   if (bytes === 0 || names.every((name) => files[name]!.trim() === "")) throw new HttpError(400, "empty_source", "the program is empty");
   if (bytes > config.maxSourceBytes) throw new HttpError(413, "source_too_large", `the program is ${bytes} bytes; the limit is ${config.maxSourceBytes}`);
   const entry = body.entry ?? names[0]!;
-  if (!(entry in files)) throw new HttpError(400, "invalid_request", `the entry '${entry}' is not among the files`);
+  if (!Object.hasOwn(files, entry)) throw new HttpError(400, "invalid_request", `the entry '${entry}' is not among the files`);
   return { language, runtime: body.runtime ?? "quickjs", files, entry };
 }
 
