@@ -16,6 +16,7 @@ import { QueueFullError, type RunService } from "../orchestrator/run-service.js"
 import { RuntimeUnavailableError, type Runtime } from "../orchestrator/runtimes.js";
 import { TERMINAL, type RunRecord, type RunRequest, type RunStore, type Snippet } from "../store/run-store.js";
 import { HttpError, goneError } from "./http-error.js";
+import { lingerOnUnreadBodies } from "./lingering-close.js";
 import type { Metrics } from "./metrics.js";
 import { streamEvents } from "./run-events.js";
 import { links, view } from "./run-view.js";
@@ -69,6 +70,7 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
     errorResponseBuilder: (_req, ctx) => new HttpError(429, "rate_limited", `rate limit exceeded: ${ctx.max} requests per minute; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
   });
 
+  lingerOnUnreadBodies(app);
   app.removeContentTypeParser("text/plain"); // the API speaks JSON only: anything else is 415
   app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown; code?: string }, _req, reply) => {
     if (error instanceof HttpError) return sendError(reply, error);
