@@ -14,6 +14,7 @@ import type { OwnerRef } from "./objects.js";
 import { prelude } from "./guest/prelude.js";
 import { ModuleRegistry, projectDirectory, type ModuleLoader } from "./modules/loaders.js";
 import { installProgram } from "./program/environment.js";
+import { stdlibScript } from "./stdlib/bundle.js";
 
 const PAGE = 64 * 1024;
 const MAX_SPARE_ENGINES = 8;
@@ -89,6 +90,8 @@ export class IsolatedRuntimeHost implements Disposable {
   readonly #tape = createTape(captureIntrinsics(globalThis), { privateViews: true });
   readonly #classes: { name: string; ctor: abstract new (...args: never[]) => unknown; owner: OwnerRef }[] = [];
   #disposed = false;
+  /** The guest standard library, run in every template after the prelude. */
+  readonly #stdlib = stdlibScript();
   /** Guest sources, built once per host: the prelude runs in every runtime, the rest on first need. */
   readonly #sources = {
     prelude: `(${prelude.toString()})(globalThis, globalThis.__isolatorNatives, ${captureIntrinsics.toString()})`,
@@ -98,7 +101,7 @@ export class IsolatedRuntimeHost implements Disposable {
     objects: `(${createObjectTable.toString()})`,
   };
 
-  /** Memory images to start runtimes from: the prelude, and (made on first use) prelude + program environment. */
+  /** Memory images to start runtimes from: prelude + standard library, and (made on first use) with the program environment too. */
   readonly #templates: Partial<Record<SandboxKind, SandboxTemplate>> = {};
   /** Instances of disposed runtimes, by memory maximum in pages, reused after their memory is zeroed. */
   readonly #spareEngines = new Map<number, EngineInstance[]>();
@@ -118,10 +121,11 @@ export class IsolatedRuntimeHost implements Disposable {
   #template(kind: SandboxKind): SandboxTemplate {
     const existing = this.#templates[kind];
     if (existing) return existing;
-    const scripts = kind === "plain" ? [this.#sources.prelude] : [this.#sources.prelude, this.#sources.program];
+    const base = [this.#sources.prelude, this.#stdlib.script];
+    const scripts = kind === "plain" ? base : [...base, this.#sources.program];
     // A template boots the engine on memory as instantiation leaves it: never on a wiped, reused one.
     const freshInstance = (limit: number, onAbort: (reason: unknown) => void, min?: number) => this.#newInstance(limit, onAbort, min, false);
-    const template = SandboxTemplate.create(freshInstance, scripts, this.#rejectionHook.tableIndex);
+    const template = SandboxTemplate.create(freshInstance, scripts, this.#rejectionHook.tableIndex, this.#stdlib.seedMarker);
     verifyRejectionHook(template.instantiate(this.#instance, ENGINE_BASE_MEMORY, () => undefined, INERT_NATIVES));
     this.#wipeFloor = Math.max(this.#wipeFloor, template.imageEnd);
     this.#lowestBreak = Math.min(this.#lowestBreak, template.imageEnd);

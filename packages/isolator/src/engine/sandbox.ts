@@ -11,6 +11,7 @@ import { IsolatorError } from "../errors.js";
 import type { GuestInternals } from "../guest/prelude.js";
 import type { EngineInstance } from "../host.js";
 import { installTracker, RUNTIME_STRUCT_SEARCH } from "./rejection-hook.js";
+import { SEED_BYTES } from "../stdlib/bundle.js";
 
 /** The host functions a sandbox calls, in the order they are registered (their ids depend on it). */
 export const NATIVE_NAMES = ["call", "callAsync", "console", "load"] as const;
@@ -74,10 +75,15 @@ export class SandboxTemplate {
     private readonly ctxPtr: number,
     private readonly internalPtrs: Record<keyof GuestInternals, number>,
     private readonly randomStateOffset: number,
+    /** Where the guest standard library's random key lies in the image (stdlib/random.ts). */
+    private readonly keyOffset: number,
   ) {}
 
-  /** Boots the template with inert natives, installs the engine's hooks, and takes its memory image. */
-  static create(newInstance: NewInstance, scripts: string[], rejectionHook: number): SandboxTemplate {
+  /**
+   * Boots the template with inert natives, installs the engine's hooks, and takes its memory image.
+   * `keyMarker`: the bytes the guest's random key was filled with, by which it is found.
+   */
+  static create(newInstance: NewInstance, scripts: string[], rejectionHook: number, keyMarker: Uint8Array): SandboxTemplate {
     const inert = () => undefined;
     const before = BigInt(Date.now()) * 1000n;
     const sandbox = bootSandbox(newInstance, 64 * 1024 * 1024, inert, scripts, { call: inert, callAsync: inert, console: inert, load: inert });
@@ -92,7 +98,7 @@ export class SandboxTemplate {
     const imageEnd = image.length ? image[image.length - 1]!.offset + image[image.length - 1]!.bytes.length : 0;
     const internalPtrs = {} as Record<keyof GuestInternals, number>;
     for (const name of INTERNAL_NAMES) internalPtrs[name] = sandbox.internals[name].value as unknown as number;
-    return new SandboxTemplate(image, imageEnd, rtPtr, ctxPtr, internalPtrs, findRandomState(memory, ctxPtr, before, after));
+    return new SandboxTemplate(image, imageEnd, rtPtr, ctxPtr, internalPtrs, findRandomState(memory, ctxPtr, before, after), findKey(memory, keyMarker));
   }
 
   /** A new sandbox: a fresh instance holding a copy of the template's memory. */
@@ -100,9 +106,12 @@ export class SandboxTemplate {
     const engine = newInstance(memoryLimit, onAbort, this.imageEnd);
     const memory = new Uint8Array(engine.memory.buffer);
     for (const chunk of this.image) memory.set(chunk.bytes, chunk.offset);
-    // Each context seeds Math.random once, at creation: give every copy its own seed.
-    const seed = randomSeed();
+    // Each context seeds Math.random once, at creation: give every copy its own seed, and its own
+    // key for crypto.getRandomValues and the like.
+    const seed = systemRandom(8);
+    seed[0]! |= 1; // never all zero: xorshift would stick
     memory.set(seed, this.ctxPtr + this.randomStateOffset);
+    memory.set(systemRandom(SEED_BYTES), this.keyOffset);
     const module = engine.module as unknown as ModuleInternals;
     const rt = new QuickJSRuntime({
       module: module.module,
@@ -119,19 +128,17 @@ export class SandboxTemplate {
   }
 }
 
-/** System randomness drawn 4 KiB at a time: one call per 512 seeds. */
+/** System randomness drawn 4 KiB at a time: one call per 100 runtimes. */
 let entropy = Buffer.alloc(0);
 let entropyUsed = 0;
 
-/** Eight random bytes for a context's Math.random state (never all zero: xorshift would stick). */
-function randomSeed(): Buffer {
-  if (entropyUsed + 8 > entropy.length) {
+/** `length` bytes of system randomness, never handed out twice. */
+function systemRandom(length: number): Buffer {
+  if (entropyUsed + length > entropy.length) {
     entropy = randomBytes(4096);
     entropyUsed = 0;
   }
-  const seed = entropy.subarray(entropyUsed, (entropyUsed += 8));
-  seed[0]! |= 1;
-  return seed;
+  return entropy.subarray(entropyUsed, (entropyUsed += length));
 }
 
 interface Chunk {
@@ -173,4 +180,12 @@ function findRandomState(memory: Uint8Array, ctxPtr: number, from: bigint, to: b
     if (v >= from && v <= to) return offset;
   }
   throw new IsolatorError("isolator: could not locate the engine's Math.random state; the pinned engine changed");
+}
+
+/** The guest's random key, found by the marker it was filled with: it must occur exactly once. */
+function findKey(memory: Uint8Array, marker: Uint8Array): number {
+  const bytes = Buffer.from(memory.buffer, memory.byteOffset, memory.byteLength);
+  const at = bytes.indexOf(marker);
+  if (at < 0 || bytes.indexOf(marker, at + 1) >= 0) throw new IsolatorError("isolator: could not locate the guest's random key in the template");
+  return at;
 }

@@ -1,7 +1,7 @@
 /**
  * The Node-like surface a program sees (pool.run): `process` (argv, env, exit, exitCode,
- * stdout/stderr.write, stdin), `require` / imports of "fs" (stdin only) and "readline", and
- * `performance.now`. Installed once in the host's program template (so a program's runtime starts
+ * stdout/stderr.write, stdin), `require` / imports of "fs" (stdin only), "readline" and the
+ * standard library's Node modules, `Buffer`, `setImmediate`, `global` and `performance.now`. Installed once in the host's program template (so a program's runtime starts
  * with it); it reads its run's argv and stdin, and writes, through host callbacks named
  * "isolator:*" that the runner registers on each runtime.
  * Self-contained: its source is shipped into the guest.
@@ -159,8 +159,7 @@ export function installProgram(g: typeof globalThis): void {
       }
       const text = take();
       const encoding = typeof options === "string" ? options : (options as { encoding?: string } | undefined)?.encoding;
-      // Without an encoding Node returns a Buffer; the sandbox has none, so this string-like box stands in.
-      return encoding ? text : Object.assign(new String(text), { toString: () => text });
+      return encoding ? text : (g as unknown as { Buffer: { from(text: string): unknown } }).Buffer.from(text);
     },
   };
   const readline = {
@@ -227,12 +226,16 @@ export function installProgram(g: typeof globalThis): void {
     "readline/promises": readlinePromises,
     process,
   });
+  // Node's everyday modules from the standard library (stdlib/index.ts), built on first use.
+  const stdlib = (g as unknown as Record<symbol, ((name: string) => unknown) & { names: string[] }>)[Symbol.for("isolator.stdlib")]!;
+  for (const name of stdlib.names) Object.defineProperty(builtins, name, { get: () => stdlib(name), enumerable: true });
   const define = (name: string | symbol, value: unknown) => Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
+  const offered = Object.keys(builtins).sort().join(", ");
   const globals = {
     require(name: string): unknown {
       const id = String(name).replace(/^node:/, "");
       if (id in builtins) return builtins[id];
-      const e = new Error(`Cannot find module '${String(name)}': the sandbox offers only fs (stdin), readline and process`);
+      const e = new Error(`Cannot find module '${String(name)}': the sandbox offers only ${offered} (fs reads stdin only)`);
       (e as Error & { code: string }).code = "MODULE_NOT_FOUND";
       throw e;
     },
@@ -253,4 +256,19 @@ export function installProgram(g: typeof globalThis): void {
   define("require", globals.require);
   define("performance", performance);
   define(Symbol.for("isolator.builtins"), builtins);
+  define("global", g);
+  const lazy = (name: string, init: () => unknown) =>
+    Object.defineProperty(g, name, {
+      get: () => {
+        const value = init();
+        define(name, value);
+        return value;
+      },
+      set: (value: unknown) => define(name, value),
+      configurable: true,
+      enumerable: false,
+    });
+  lazy("Buffer", () => (stdlib("buffer") as { Buffer: unknown }).Buffer);
+  lazy("setImmediate", () => (stdlib("timers") as { setImmediate: unknown }).setImmediate);
+  lazy("clearImmediate", () => (stdlib("timers") as { clearImmediate: unknown }).clearImmediate);
 }

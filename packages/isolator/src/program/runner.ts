@@ -13,6 +13,7 @@ import type { ProgramConfig } from "./environment.js";
 import { ProgramOutput } from "./output.js";
 import { someLineBegins } from "../source-lines.js";
 import { boundErrorText } from "./error-text.js";
+import { builtinModuleSource } from "../stdlib/modules.js";
 
 export type Language = "typescript" | "javascript";
 export type ProgramSource = string | { files: Record<string, string>; entry: string };
@@ -55,13 +56,6 @@ export interface RunResult {
   output: OutputChunk[];
   stats: { queuedMs: number; runMs: number; cpuMs: number; memoryPeakBytes: number };
 }
-
-const BUILTIN_MODULES: Record<string, string[]> = {
-  fs: ["readFileSync"],
-  readline: ["createInterface", "Interface"],
-  "readline/promises": ["createInterface", "Interface"],
-  process: ["argv", "env", "exit", "stdin", "stdout", "stderr", "nextTick"],
-};
 
 /** Program files, transpiled, with the entry's name and whether it is an ES module. */
 export function prepareProgram(program: ProgramSource, language?: Language): { files: Map<string, string>; entry: string; module: boolean; maps: Map<string, TraceMap> } {
@@ -111,13 +105,8 @@ export function programPath(name: string): string {
 function resolver(files: Map<string, string>): ModuleResolver {
   return (specifier, referrer) => {
     const builtin = specifier.replace(/^node:/, "");
-    if (builtin in BUILTIN_MODULES) {
-      const names = BUILTIN_MODULES[builtin]!;
-      const source =
-        `const m = globalThis[Symbol.for("isolator.builtins")][${JSON.stringify(builtin)}];\nexport default m;\n` +
-        names.map((n) => `export const ${n} = m.${n};`).join("\n");
-      return { filename: `node:${builtin}`, source };
-    }
+    const source = builtinModuleSource(builtin);
+    if (source !== undefined) return { filename: `node:${builtin}`, source };
     if (specifier === "isolator/guest") return { filename: "isolator/guest", source: "export const host = globalThis.IsolatorHost;" };
     if (!specifier.startsWith(".") && !specifier.startsWith("/")) return undefined;
     const base = referrer.startsWith("/") ? referrer.slice(0, referrer.lastIndexOf("/") + 1) : "/";
