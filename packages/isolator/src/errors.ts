@@ -3,15 +3,21 @@ export class IsolatorError extends Error {
   override name = "IsolatorError";
 }
 
-/** The guest threw. `guestStack` holds guest frames only; `cause` is the thrown value, copied out. */
+/**
+ * The guest threw. `guestStack` holds guest frames only; `cause` is the thrown value, copied out.
+ * `hostDetail`: what the host knows and the guest was not told, e.g. the host paths and the reason
+ * behind a refused import; for the host's logs, never shown to the guest.
+ */
 export class IsolatedError extends IsolatorError {
   override name = "IsolatedError";
   readonly guestName: string;
   readonly guestStack: string;
-  constructor(guestName: string, message: string, guestStack: string, cause: unknown) {
+  readonly hostDetail: string | undefined;
+  constructor(guestName: string, message: string, guestStack: string, cause: unknown, hostDetail?: string) {
     super(message, { cause });
     this.guestName = guestName;
     this.guestStack = guestStack;
+    this.hostDetail = hostDetail;
   }
 }
 

@@ -157,7 +157,7 @@ export class IsolatedRuntimeHost implements Disposable {
     return this;
   }
 
-  /** Grants the modules under `directory` (and the node_modules packages they import). */
+  /** Grants the modules under `directory`, packages in node_modules directories inside it included (by real path: nothing outside it). */
   withDirectoryModuleLoader(directory: string): this {
     this.#modules.addDirectory(directory);
     return this;

@@ -21,6 +21,7 @@ import type { TraceMap } from "@jridgewell/trace-mapping";
 import { IsolatedMethod, IsolatedObject, liveObjectId, objectSupport, ownerOf, type ObjectSupport, type OwnerRef } from "./objects.js";
 import { asyncCallback, ProgramExit, programSupport, type ModuleResolver, type ProgramMain, type ProgramSupport } from "./program/support.js";
 import { UnhandledRejections } from "./program/rejections.js";
+import { RefusalDetails } from "./modules/refusals.js";
 
 export type ConsoleLevel = "log" | "info" | "warn" | "error" | "debug";
 export interface ConsoleEntry {
@@ -124,6 +125,8 @@ export class IsolatedRuntime implements Disposable {
   /** Source maps of the TypeScript this runtime ran: guest positions are reported in the sources. */
   readonly #sourceMaps = new Map<string, TraceMap>();
   readonly #callbacks = new Map<string, HostCallback>();
+  /** What the host knows of refused imports beyond what the guest was told. */
+  readonly #refusals = new RefusalDetails();
   #disposed = false;
   #fault: unknown = undefined;
   #depth = 0;
@@ -640,6 +643,7 @@ export class IsolatedRuntime implements Disposable {
           modules.set(resolved.name, resolved.load);
           return resolved.name;
         } catch (e) {
+          this.#refusals.note(e);
           const name = `refused:${++refused}:${specifier}`;
           modules.set(name, e instanceof Error ? new Error(e.message) : new Error(String(e)));
           return name;
@@ -993,7 +997,7 @@ export class IsolatedRuntime implements Disposable {
     const outOfMemory = (described[0] === "InternalError" && described[1] === "out of memory") || (thrown === null && this.#nearMemoryLimit());
     if (outOfMemory) return new IsolatedMemoryError(this.#options.memoryLimit); // (the engine throws null when it cannot even build the error)
     const [name, message, stack] = described;
-    return new IsolatedError(name, mapPositions(message, this.#sourceMaps), mapPositions(stack, this.#sourceMaps), thrown);
+    return new IsolatedError(name, mapPositions(message, this.#sourceMaps), mapPositions(stack, this.#sourceMaps), thrown, this.#refusals.detailOf(message));
   }
 
   #describe(error: QuickJSHandle): [string, string, string] {

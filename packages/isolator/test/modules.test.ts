@@ -30,6 +30,12 @@ const files: Record<string, string> = {
   "app/node_modules/dep/index.js": "exports.x = 41;",
   "plugins/hello.ts": 'export const hello = (who: string): string => `hello, ${who}`;',
   "outside/secret.js": 'export const secret = "outside";',
+  "outside-pkg/package.json": '{ "name": "linked", "main": "index.js" }',
+  "outside-pkg/index.js": 'export default "linked from outside";',
+  "other-app/node_modules/x/package.json": '{ "name": "x", "main": "secrets.json" }',
+  "other-app/node_modules/x/secrets.json": '{ "key": "other app\'s secret" }',
+  "node_modules/hoisted/package.json": '{ "name": "hoisted", "main": "index.js" }',
+  "node_modules/hoisted/index.js": 'export default "above the granted directory";',
 };
 
 let host: IsolatedRuntimeHost;
@@ -39,6 +45,9 @@ before(() => {
     writeFileSync(join(root, name), text);
   }
   symlinkSync(join(root, "outside/secret.js"), join(app, "lib/link.js"));
+  symlinkSync(join(root, "outside"), join(app, "lib/outside-dir"));
+  symlinkSync(join(root, "outside-pkg"), join(app, "node_modules/linked"));
+  symlinkSync(join(app, "lib"), join(app, "lib-alias")); // inside: allowed, one instance per real file
   host = new IsolatedRuntimeHost()
     .withDirectoryModuleLoader(app)
     .withDirectoryModuleLoader(plugins)
@@ -102,11 +111,8 @@ describe("granted modules", () => {
 
 describe("refused imports", () => {
   for (const [specifier, reason] of [
-    ["node:fs", /Node\.js and QuickJS built-in modules are not available.*loaders consulted: directory .*app, directory .*plugins, a custom loader/],
+    ["node:fs", /Node\.js and QuickJS built-in modules are not available.*loaders consulted: directory app:\/, directory plugins:\/, a custom loader/],
     ["std", /built-in modules are not available/],
-    ["../outside/secret.js", /outside/],
-    ["../../../../../../etc/passwd", /outside|no module loader grants it/],
-    ["./lib/link.js", /resolves to .*outside\/secret\.js, outside/],
     ["/etc/passwd", /absolute paths are refused/],
     ["left-pad", /no module loader grants it/],
   ] as const) {
@@ -115,6 +121,57 @@ describe("refused imports", () => {
       await assert.rejects(imported(rt, specifier, "1"), (e: unknown) => e instanceof IsolatedError && reason.test(e.message));
     });
   }
+
+  /** The guest-facing refusal of `specifier`, with the specifier replaced by X. */
+  const refusal = async (specifier: string) => {
+    using rt = new IsolatedRuntime(host);
+    const error = await rt.evaluateAsync(`{ let r; try { await import(${JSON.stringify(specifier)}); r = 1; } catch (e) { r = e.message; } r }`);
+    assert.equal(typeof error, "string", `'${specifier}' was imported`);
+    assert.ok(!(error as string).includes(root), `a host path in: ${String(error)}`);
+    return (error as string).replace(specifier, "X");
+  };
+
+  test("relative imports cannot leave the granted directory, and a refusal reads the same whether the file exists or not", async () => {
+    const missing = await refusal("../outside/missing.js");
+    assert.match(missing, /^cannot import 'X' from script\.js: no module loader grants it \(loaders consulted: directory app:\/, directory plugins:\/, a custom loader\)$/);
+    for (const specifier of ["../outside/secret.js", "../../../../../../etc/passwd", "./../app/../outside/secret.js", "../other-app/node_modules/x/secrets.json"]) {
+      assert.equal(await refusal(specifier), missing, specifier);
+    }
+  });
+
+  test("a symlink inside the granted directory that leads outside it (file, directory, package) is refused like a missing file", async () => {
+    const missing = await refusal("./lib/missing.js");
+    for (const specifier of ["./lib/link.js", "./lib/outside-dir/secret.js"]) assert.equal(await refusal(specifier), missing, specifier);
+    assert.equal(await refusal("linked"), await refusal("not-installed"));
+  });
+
+  test("bare specifiers resolve only into node_modules inside the granted directory: a sibling app's and an ancestor's packages are out of reach", async () => {
+    const missing = await refusal("not-installed");
+    for (const specifier of ["x", "x/secrets.json", "hoisted"]) assert.equal(await refusal(specifier), missing, specifier);
+  });
+
+  test("the host's error carries the refusal's detail (host paths, why) that the guest was not shown", async () => {
+    using rt = new IsolatedRuntime(host);
+    await assert.rejects(imported(rt, "./lib/link.js", "1"), (e: unknown) => {
+      assert.ok(e instanceof IsolatedError);
+      assert.ok(!e.message.includes(root));
+      assert.match(e.hostDetail ?? "", /link\.js is really .*outside\/secret\.js, outside .*app/);
+      assert.ok(e.hostDetail!.includes(app));
+      return true;
+    });
+  });
+
+  test("guest stacks and messages name granted modules <dir>:/path, never by host path; a symlinked alias inside is the same module", async () => {
+    using rt = new IsolatedRuntime(host);
+    await assert.rejects(imported(rt, "./lib/bad.js", "m.boom(1)"), (e: unknown) => {
+      assert.ok(e instanceof IsolatedError);
+      assert.match(e.guestStack, /at boom \(app:\/lib\/bad\.ts:4:\d+\)/);
+      assert.ok(!e.guestStack.includes(root) && !e.message.includes(root), e.guestStack);
+      return true;
+    });
+    assert.equal(await imported(rt, "./lib/counter.js", "m.bump()"), 1);
+    assert.equal(await imported(rt, "./lib-alias/counter.js", "m.bump()"), 2);
+  });
 
   test("a host with no loaders refuses every import but isolator/guest", async () => {
     using bare = new IsolatedRuntimeHost();

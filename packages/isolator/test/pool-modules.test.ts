@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { IsolatedRuntimePool } from "../src/index.js";
+import { IsolatedError, IsolatedRuntimePool } from "../src/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "isolator-pool-modules-"));
 let pool: IsolatedRuntimePool;
@@ -42,4 +42,25 @@ test("pool.invoke lambdas can import granted modules dynamically", async () => {
     return ((await import(specifier)) as { area(w: number, h: number): number }).area(3, 4);
   });
   assert.equal(area, 12);
+});
+
+test("import() from a program that is a script (no import/export) reaches the granted directories", async () => {
+  const result = await pool.run('import("./shapes.js").then((m) => console.log(m.area(2, 3)));', { language: "javascript" });
+  assert.equal(result.status, "succeeded", JSON.stringify(result.error));
+  assert.equal(result.output.map((c) => c.text).join(""), "6\n");
+});
+
+test("a refused import's host-side detail crosses from the worker; the guest's message names no host path", async () => {
+  const error = await pool
+    .invoke(async () => {
+      const specifier = "../secret.js";
+      return import(specifier);
+    })
+    .catch((e: unknown) => e);
+  assert.ok(error instanceof IsolatedError);
+  assert.ok(!error.message.includes(dir), error.message);
+  assert.ok(error.hostDetail?.includes(dir), error.hostDetail);
+  const run = await pool.run('import "../secret.js";');
+  assert.equal(run.status, "failed");
+  assert.ok(!JSON.stringify(run.error).includes(dir), JSON.stringify(run.error));
 });

@@ -128,7 +128,7 @@ export interface WireError {
 export function errorToWire(e: unknown): WireError {
   if (!(e instanceof Error)) return { name: "Error", message: String(e), fields: {} };
   const fields: Record<string, unknown> = {};
-  for (const key of ["guestName", "guestStack", "timeLimit", "memoryLimit", "identifiers", "path"]) {
+  for (const key of ["guestName", "guestStack", "hostDetail", "timeLimit", "memoryLimit", "identifiers", "path"]) {
     if (key in e) fields[key] = (e as unknown as Record<string, unknown>)[key];
   }
   if (e instanceof IsolatedError) fields.cause = e.cause;
@@ -140,7 +140,7 @@ export function errorFromWire(w: WireError): Error {
   const f = w.fields;
   switch (w.name) {
     case "IsolatedError":
-      return new IsolatedError(String(f.guestName), w.message, String(f.guestStack ?? ""), f.cause);
+      return new IsolatedError(String(f.guestName), w.message, String(f.guestStack ?? ""), f.cause, typeof f.hostDetail === "string" ? f.hostDetail : undefined);
     case "IsolatedTimeoutError":
       return new IsolatedTimeoutError(Number(f.timeLimit));
     case "IsolatedMemoryError":
