@@ -12,6 +12,8 @@ export interface ServerConfig {
   retentionMs: number;
   /** Worker threads running programs. */
   poolSize: number;
+  /** The Node.js runtime (bubblewrap containers): off unless enabled. */
+  node: { enabled: boolean; size: number; warm: number; modules: string | undefined };
   /** Runs waiting to start before submissions are refused (503). */
   queueCapacity: number;
   maxSourceBytes: number;
@@ -46,6 +48,10 @@ export const SETTINGS: Setting[] = [
   { flag: "--data", env: "ISOLATOR_DATA", help: "directory of the SQLite store (default ./.isolator)", apply: (c, v) => void (c.dataDir = v) },
   { flag: "--retention", env: "ISOLATOR_RETENTION", help: "how long finished runs keep source and output, e.g. 24h, 30m, 3600s (default 24h)", apply: (c, v) => void (c.retentionMs = duration(v)) },
   { flag: "--workers", env: "ISOLATOR_WORKERS", help: "worker threads running programs (default: available parallelism)", apply: (c, v) => void (c.poolSize = number("--workers", v, 1)) },
+  { flag: "--node", env: "ISOLATOR_NODE", help: "on: offer the node runtime (real Node.js in bubblewrap containers) (default off)", apply: (c, v) => void (c.node.enabled = toggle("--node", v)) },
+  { flag: "--node-size", env: "ISOLATOR_NODE_SIZE", help: "node runs at once (default: available parallelism)", apply: (c, v) => void (c.node.size = number("--node-size", v, 1)) },
+  { flag: "--node-warm", env: "ISOLATOR_NODE_WARM", help: "node sandboxes kept booted and waiting (default 2)", apply: (c, v) => void (c.node.warm = number("--node-warm", v, 0)) },
+  { flag: "--node-modules", env: "ISOLATOR_NODE_MODULES", help: "a node_modules directory mounted read-only into every node sandbox", apply: (c, v) => void (c.node.modules = v) },
   { flag: "--queue", env: "ISOLATOR_QUEUE", help: "runs waiting before submissions get 503 (default 1000)", apply: (c, v) => void (c.queueCapacity = number("--queue", v, 1)) },
   { flag: "--max-source-kb", env: "ISOLATOR_MAX_SOURCE_KB", help: "largest program, all files (default 256)", apply: (c, v) => void (c.maxSourceBytes = number("--max-source-kb", v, 1) * 1024) },
   { flag: "--max-time-ms", env: "ISOLATOR_MAX_TIME_MS", help: "largest time limit a run may ask for (default 30000)", apply: (c, v) => void (c.maxLimits.timeMs = number("--max-time-ms", v, 1)) },
@@ -71,6 +77,7 @@ export function defaultConfig(): ServerConfig {
     dataDir: "./.isolator",
     retentionMs: 24 * 3600_000,
     poolSize: availableParallelism(),
+    node: { enabled: false, size: availableParallelism(), warm: 2, modules: undefined },
     queueCapacity: 1000,
     maxSourceBytes: 256 * 1024,
     maxFiles: 32,
@@ -99,6 +106,12 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): ServerCon
   }
   if (!["silent", "error", "warn", "info", "debug"].includes(config.logLevel)) throw new Error(`unknown log level ${config.logLevel}`);
   return config;
+}
+
+function toggle(name: string, value: string): boolean {
+  if (/^(on|true|1|yes)$/i.test(value)) return true;
+  if (/^(off|false|0|no)$/i.test(value)) return false;
+  throw new Error(`${name} takes on or off, got '${value}'`);
 }
 
 function duration(text: string): number {

@@ -8,7 +8,7 @@ import type { ServerConfig } from "./config.js";
 import { buildApp } from "./http/app.js";
 import { Metrics } from "./http/metrics.js";
 import { Orchestrator } from "./orchestrator/orchestrator.js";
-import { Runtimes } from "./orchestrator/runtimes.js";
+import { nodeRuntime, Runtimes } from "./orchestrator/runtimes.js";
 import { SqliteRunStore } from "./store/sqlite.js";
 
 export interface RunningServer {
@@ -19,9 +19,11 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const store = new SqliteRunStore(config.dataDir);
   const pool = new IsolatedRuntimePool({ size: config.poolSize, maxQueue: config.queueCapacity });
-  const runtimes = new Runtimes({ quickjs: { executor: pool }, node: { unavailable: "not enabled on this server (isolator serve --node)" } });
+  const runtimes = new Runtimes({ quickjs: { executor: pool }, node: await nodeRuntime(config) });
   const checker = new TypeChecker();
-  checker.check({ "warmup.ts": "export const warm: number = 1;" }); // parse the libs now, not in the first run's build
+  // Parse the libs now, not in the first run's build.
+  checker.check({ "warmup.ts": "export const warm: number = 1;" });
+  if (runtimes.available("node")) checker.check({ "warmup.ts": "export const warm: number = 1;" }, "node");
   const metrics: Metrics = new Metrics({
     queueDepth: () => orchestrator.queueDepth,
     running: () => orchestrator.running,
@@ -52,6 +54,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     health: async () => ({ status: "ok", store: (await store.ping()) ? "ok" : "failing", queueDepth: orchestrator.queueDepth, running: orchestrator.running, pool: pool.stats(), runtimes: runtimes.health() }),
   });
   logger.target = app.log;
+  const node = runtimes.health().node;
+  if (config.node.enabled && !node.available) app.log.warn({ reason: node.reason }, "the node runtime is unavailable; runs asking for it get 503");
   const recovered = await orchestrator.recover();
   app.log.info(recovered, "recovered runs from the store");
 

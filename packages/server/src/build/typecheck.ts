@@ -1,14 +1,18 @@
 /**
- * Type-checks a program's files against what the sandbox offers: ECMAScript 2023 (without
- * SharedArrayBuffer and Atomics, which the sandbox removes) plus SANDBOX_GLOBALS. A warm checker:
- * the lib files are read and parsed once per TypeChecker, and stay bound across checks, so a check
+ * Type-checks a program's files against what its runtime offers: for QuickJS, ECMAScript 2023
+ * (without SharedArrayBuffer and Atomics, which the sandbox removes) plus SANDBOX_GLOBALS; for
+ * Node.js, ECMAScript 2023 plus Node's own types (@types/node), so `fs`, `Buffer` and `process`
+ * type-check there and stay errors for QuickJS. A warm checker: each runtime's lib files are read
+ * and parsed once per TypeChecker (on its first check), and stay bound across checks, so a check
  * costs only the user's files. Every check builds a fresh Program (and so a fresh ts.TypeChecker),
  * which is what keeps one check's declarations out of the next.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { programPath } from "isolator";
 import ts from "typescript";
+import type { Runtime } from "../orchestrator/runtimes.js";
 import { SANDBOX_GLOBALS } from "./sandbox-types.js";
 
 /** 1-based lines and columns; the end is exclusive. */
@@ -30,6 +34,7 @@ export const MAX_PROGRAM_BYTES = 1024 * 1024;
 // Virtual locations: user files live at "/" (as in the runner: "/main.ts"), libs beside them.
 const LIB_DIR = "/node_modules/typescript/lib/";
 const GLOBALS_FILE = "/node_modules/@isolator/sandbox/index.d.ts";
+const NODE_TYPES_DIR = "/node_modules/@types/node/";
 const CHECKED = /\.(?:[cm]?[jt]sx?)$/;
 
 const CATEGORIES: Record<ts.DiagnosticCategory, Diagnostic["category"]> = {
@@ -40,6 +45,17 @@ const CATEGORIES: Record<ts.DiagnosticCategory, Diagnostic["category"]> = {
 };
 
 export class TypeChecker {
+  readonly #checkers = new Map<Runtime, RuntimeChecker>();
+
+  check(files: Record<string, string>, runtime: Runtime = "quickjs"): Diagnostic[] {
+    let checker = this.#checkers.get(runtime);
+    if (!checker) this.#checkers.set(runtime, (checker = new RuntimeChecker(runtime)));
+    return checker.check(files);
+  }
+}
+
+/** The checker of one runtime, with its libs. */
+class RuntimeChecker {
   /** Lib and globals sources by virtual path; the texts are read once, here. */
   readonly #libTexts = new Map<string, string>();
   /** Parsed (and, after the first check, bound) lib files, shared by every Program. */
@@ -50,14 +66,26 @@ export class TypeChecker {
   /** The last check's program: createProgram reuses what it can of it (lib resolutions, structure). */
   #old: ts.Program | undefined;
 
-  constructor() {
+  readonly #roots: string[];
+
+  constructor(runtime: Runtime) {
     const diskDir = dirname(ts.getDefaultLibFilePath({}));
-    const libs = sandboxLibs((name) => {
+    const libs = esLibs(runtime === "quickjs", (name) => {
       const text = readFileSync(join(diskDir, name), "utf8");
       this.#libTexts.set(LIB_DIR + name, text);
       return text;
     });
-    this.#libTexts.set(GLOBALS_FILE, SANDBOX_GLOBALS);
+    if (runtime === "quickjs") {
+      this.#libTexts.set(GLOBALS_FILE, SANDBOX_GLOBALS);
+      this.#roots = [GLOBALS_FILE];
+    } else {
+      // Node's types and what they import (undici-types), at their virtual node_modules paths.
+      const require = createRequire(import.meta.url);
+      const nodeTypes = dirname(require.resolve("@types/node/package.json"));
+      readTree(nodeTypes, NODE_TYPES_DIR, this.#libTexts);
+      readTree(dirname(createRequire(join(nodeTypes, "index.d.ts")).resolve("undici-types/package.json")), "/node_modules/undici-types/", this.#libTexts);
+      this.#roots = [`${NODE_TYPES_DIR}index.d.ts`];
+    }
     this.#options = {
       strict: true,
       target: ts.ScriptTarget.ES2022,
@@ -122,7 +150,7 @@ export class TypeChecker {
 
     const roots = [...byPath.keys()].filter((p) => CHECKED.test(p) && !this.#libTexts.has(p));
     try {
-      const program = ts.createProgram({ rootNames: [...roots, GLOBALS_FILE], options: this.#options, host, oldProgram: this.#old });
+      const program = ts.createProgram({ rootNames: [...roots, ...this.#roots], options: this.#options, host, oldProgram: this.#old });
       this.#old = program;
       const userFiles = roots.map((p) => program.getSourceFile(p)).filter((f): f is ts.SourceFile => f !== undefined);
       // As tsc does: semantic errors after a syntax error are mostly noise, so report syntax alone.
@@ -143,11 +171,19 @@ export class TypeChecker {
   }
 }
 
+/** Every .d.ts and package.json under a directory, by virtual path. */
+function readTree(dir: string, virtual: string, into: Map<string, string>): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) readTree(join(dir, entry.name), `${virtual}${entry.name}/`, into);
+    else if (/\.d\.ts$|^package\.json$/.test(entry.name)) into.set(virtual + entry.name, readFileSync(join(dir, entry.name), "utf8"));
+  }
+}
+
 /**
- * The lib files of ES2023 without shared memory: every file lib.es2023.d.ts reaches by
- * `/// <reference lib>` except those that (transitively) pull in a *.sharedmemory lib.
+ * The lib files of ES2023: every file lib.es2023.d.ts reaches by `/// <reference lib>`; without
+ * shared memory (for QuickJS), except those that (transitively) pull in a *.sharedmemory lib.
  */
-function sandboxLibs(read: (name: string) => string): string[] {
+function esLibs(withoutSharedMemory: boolean, read: (name: string) => string): string[] {
   const closures = new Map<string, Set<string>>();
   const closure = (name: string): Set<string> => {
     let all = closures.get(name);
@@ -158,7 +194,7 @@ function sandboxLibs(read: (name: string) => string): string[] {
     return all;
   };
   closure("lib.es2023.d.ts");
-  return [...closures].filter(([, all]) => ![...all].some((n) => n.includes("sharedmemory"))).map(([name]) => name);
+  return [...closures].filter(([, all]) => !withoutSharedMemory || ![...all].some((n) => n.includes("sharedmemory"))).map(([name]) => name);
 }
 
 function convert(d: ts.Diagnostic, byPath: Map<string, string>): Diagnostic {

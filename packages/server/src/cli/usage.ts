@@ -15,4 +15,5 @@ isolator run options:
   --time-limit <ms>       default 5000
   --memory-limit <mb>     default 64
   --no-typecheck          only transpile TypeScript
+  --runtime <name>        quickjs (default: the WebAssembly sandbox) or node (real Node.js in a bubblewrap container)
 `;

@@ -1,5 +1,5 @@
 /**
- * The build step of a run: TypeScript is type-checked (with the sandbox's own globals) or, with
+ * The build step of a run: TypeScript is type-checked (with its runtime's globals) or, with
  * typecheck off, only parsed; JavaScript is parsed. Error diagnostics stop the run.
  */
 import { transpile } from "isolator";
@@ -16,7 +16,7 @@ export function build(request: RunRequest, checker: TypeChecker): BuildOutcome {
   const started = performance.now();
   const diagnostics =
     request.language === "typescript" && request.typecheck
-      ? checker.check(request.files)
+      ? checker.check(request.files, request.runtime)
       : Object.entries(request.files).flatMap(([file, source]) =>
           transpile(file, source).diagnostics.map((d): Diagnostic => ({ ...d, code: 1005, category: "error" })),
         );

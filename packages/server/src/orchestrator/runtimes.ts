@@ -4,6 +4,7 @@
  * An unavailable runtime is a reason, shown by health and in the 503 a run asking for it gets.
  */
 import type { Executor, ExecutorStats } from "isolator";
+import type { ServerConfig } from "../config.js";
 
 export const RUNTIMES = ["quickjs", "node"] as const;
 export type Runtime = (typeof RUNTIMES)[number];
@@ -31,6 +32,10 @@ export class Runtimes {
     return slot.executor;
   }
 
+  available(runtime: Runtime): boolean {
+    return "executor" in this.#slots[runtime];
+  }
+
   /** Throws RuntimeUnavailableError unless the runtime takes runs. */
   assertAvailable(runtime: Runtime): void {
     this.executor(runtime);
@@ -44,5 +49,27 @@ export class Runtimes {
 
   async close(): Promise<void> {
     await Promise.all(Object.values(this.#slots).map((slot) => ("executor" in slot ? slot.executor.close() : undefined)));
+  }
+}
+
+/** The node runtime as configured: off, unavailable here (the reason names the missing piece), or started. */
+export async function nodeRuntime(config: ServerConfig): Promise<RuntimeSlot> {
+  if (!config.node.enabled) return { unavailable: "not enabled on this server (isolator serve --node on)" };
+  const { NodeExecutor, SandboxUnavailableError } = await import("isolator/node");
+  try {
+    const executor = await NodeExecutor.start({
+      size: config.node.size,
+      warm: config.node.warm,
+      maxQueue: config.queueCapacity,
+      timeLimit: config.defaultLimits.timeMs,
+      memoryLimit: config.defaultLimits.memoryMb * 1024 * 1024, // warm sandboxes are booted for the default limit
+      maxOutputBytes: config.defaultLimits.outputKb * 1024,
+      maxTimeLimit: config.maxLimits.timeMs,
+      ...(config.node.modules ? { nodeModules: config.node.modules } : {}),
+    });
+    return { executor };
+  } catch (e) {
+    if (e instanceof SandboxUnavailableError) return { unavailable: e.message };
+    throw e;
   }
 }
