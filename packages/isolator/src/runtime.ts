@@ -168,7 +168,7 @@ export class IsolatedRuntime implements Disposable {
       {
         call: (name, ...args) => this.#hostCall(name!, args),
         callAsync: (name, args, resolve, reject) => this.#hostCallAsync(name!, args!, resolve!, reject!),
-        console: (level, text) => this.#console(level!, text!),
+        console: (level, text, exact) => this.#native(() => this.#write(level!, text!, exact!)),
         load: (name, intrinsics) => this.#native(() => this.#compile(this.#ctx.getString(name!) as "format", intrinsics!)),
       },
     );
@@ -284,7 +284,7 @@ export class IsolatedRuntime implements Disposable {
   /** Makes a host function callable from the guest as `IsolatorHost.invoke(name, ...args)` (or `invokeAsync`). */
   registerCallback(name: string, callback: HostCallback): this {
     this.#assertUsable();
-    if (typeof name !== "string" || name === "") throw new IsolatorError("a callback needs a non-empty name");
+    if (typeof name !== "string" || name === "" || name.includes("\0")) throw new IsolatorError("a callback needs a non-empty name without NUL characters");
     if (typeof callback !== "function") throw new IsolatorError(`callback '${name}' must be a function`);
     this.#callbacks.set(name, callback);
     return this;
@@ -555,8 +555,13 @@ export class IsolatedRuntime implements Disposable {
     try {
       if (!call(this.#ctx.undefined, this.#ctx.undefined, this.#ctx.false)) return false;
       // Listeners see the held rejections (the first 16); the rest were only counted.
-      for (const [reason, promise] of unhandled.held()) call(reason, promise, this.#ctx.true);
-      unhandled.clear();
+      // Taken first: what the listeners reject afresh counts as new, and ends the program if nothing handles it.
+      const batch = unhandled.take();
+      try {
+        for (const [reason, promise] of batch) call(reason, promise, this.#ctx.true);
+      } finally {
+        for (const handles of batch) for (const h of handles) h.dispose();
+      }
       return true;
     } finally {
       dispatch.dispose();
@@ -1141,16 +1146,13 @@ export class IsolatedRuntime implements Disposable {
     return new Error(`host callback '${name}' failed${detail}`);
   }
 
-  #console(levelHandle: QuickJSHandle, textHandle: QuickJSHandle): void {
-    this.#native(() => this.#write(levelHandle, textHandle));
-  }
-
-  #write(levelHandle: QuickJSHandle, textHandle: QuickJSHandle): void {
+  #write(levelHandle: QuickJSHandle, textHandle: QuickJSHandle, exactHandle: QuickJSHandle): void {
     const sink = this.#options.console;
     const limit = this.#options.maxOutputBytes;
     if (sink === "ignore" || this.#outputBytes >= limit) return; // before reading the text: it may be huge
     const level = this.#ctx.getString(levelHandle) as ConsoleLevel;
-    let text = this.#ctx.getString(textHandle);
+    // The string API stops at a NUL: such text (the guest says which) is read exactly, through the encoder.
+    let text = this.#primitiveOut(exactHandle) === true ? String(this.#read(textHandle)) : this.#ctx.getString(textHandle);
     const bytes = Buffer.byteLength(text);
     this.#outputBytes += bytes;
     if (this.#outputBytes > limit) {

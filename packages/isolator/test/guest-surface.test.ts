@@ -57,3 +57,18 @@ test("a program's environment (process, require, performance, readline) prints l
   assertSucceeded(result);
   assert.deepEqual(JSON.parse(result.output.map((c) => c.text).join("")), []);
 });
+
+test("console text keeps NUL characters; a callback name with a NUL is refused, never cut to another callback's name", () => {
+  const entries: string[] = [];
+  using rt = new IsolatedRuntime(host, { console: ({ text }) => entries.push(text) });
+  rt.evaluate(`console.log("a\\0b"); console.info("c\\0", 1); console.warn("plain")`);
+  assert.deepEqual(entries, ["a\0b", "c\0 1", "plain"]);
+  let called = 0;
+  rt.registerCallback("a", () => ++called);
+  assert.throws(
+    () => rt.evaluate(`IsolatorHost.invoke("a\\0b")`),
+    (e: unknown) => e instanceof IsolatedError && e.guestName === "TypeError" && /NUL/.test(e.message),
+  );
+  assert.equal(called, 0);
+  assert.throws(() => rt.registerCallback("a\0b", () => 1), /without NUL/);
+});

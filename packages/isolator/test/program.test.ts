@@ -4,6 +4,7 @@
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { assertSucceeded, inChildProcess } from "./helpers.js";
 import { IsolatedRuntimeHost, type ProgramOptions, type ProgramSource, type RunResult } from "../src/index.js";
 import { runProgram } from "../src/program/runner.js";
@@ -23,6 +24,13 @@ function text(result: RunResult, stream?: "stdout" | "stderr"): string {
 }
 
 describe("output", () => {
+  test("console text and process.stdout.write keep NUL characters", async () => {
+    const result = await run(`console.log("a\\0b", "c\\0"); process.stdout.write("d\\0e"); console.error(\`x\${"\\0"}y %s\`, "z");`);
+    assertSucceeded(result);
+    assert.equal(text(result, "stdout"), "a\0b c\0\nd\0e");
+    assert.equal(text(result, "stderr"), "x\0y z\n");
+  });
+
   test("hello world: one stdout chunk with a time, status succeeded, exit code 0", async () => {
     const result = await run(`console.log("hello, world");`);
     assertSucceeded(result);
@@ -283,6 +291,21 @@ describe("exit codes", () => {
     assert.equal(text(listened), "saw x true\nstill running\n");
     const thrown = await run(`process.once("unhandledRejection", () => { throw new RangeError("from the listener"); }); Promise.reject(1);`);
     assert.deepEqual([thrown.exitCode, thrown.error?.name, thrown.error?.message], [1, "RangeError", "from the listener"]);
+  });
+
+  test("a rejection raised inside an unhandledRejection listener ends the program, as real node does", async () => {
+    const program = `process.once("unhandledRejection", (r) => { console.log("listener", String(r)); Promise.reject(new Error("inner")); });
+      Promise.reject(new Error("outer"));
+      setTimeout(() => console.log("timer ran"), 10);`;
+    const node = spawnSync(process.execPath, ["--input-type=module", "-e", program], { encoding: "utf8", timeout: 20_000 });
+    const ours = await run(program, { language: "javascript" });
+    assert.deepEqual([ours.exitCode, text(ours)], [node.status, node.stdout]);
+    assert.deepEqual([node.status, node.stdout], [1, "listener Error: outer\n"]);
+    assert.match(node.stderr, /Error: inner/);
+    assert.equal(ours.error?.message, "inner");
+    const again = await run(`let n = 0; process.on("unhandledRejection", (r) => { console.log(String(r)); if (++n < 3) Promise.reject(new Error("inner" + n)); }); Promise.reject(new Error("outer"));`);
+    assertSucceeded(again);
+    assert.equal(text(again), "Error: outer\nError: inner1\nError: inner2\n");
   });
 
   test("microtasks run between timers due at the same time, so a rejection is checked after each, as in Node", async () => {

@@ -39,7 +39,6 @@ export class UnhandledRejections {
    * so dropping our references frees nothing but our handles.
    */
   track(promise: bigint, reason: bigint, handled: boolean): void {
-    this.#count += handled ? -1 : 1;
     const key = Number(promise & 0xffffffffn);
     const held = this.#held.get(key);
     if (held && handled) {
@@ -47,6 +46,9 @@ export class UnhandledRejections {
       held.promise.dispose();
       held.reason.dispose();
     }
+    // A handler for a promise already taken (or never counted) is not one of those counted now.
+    if (!handled) this.#count++;
+    else if (held || this.#count > this.#held.size) this.#count--;
     if (!handled && this.#held.size < MAX_HELD) this.#held.set(key, { promise: this.#handle(promise), reason: this.#handle(reason) });
   }
 
@@ -56,19 +58,12 @@ export class UnhandledRejections {
     return first?.reason.dup();
   }
 
-  /** The held rejections, [reason, promise] (handles that stay ours). */
-  held(): [QuickJSHandle, QuickJSHandle][] {
-    return [...this.#held.values()].map(({ reason, promise }) => [reason, promise]);
-  }
-
-  /** Forgets them all: the program took care of them. */
-  clear(): void {
-    for (const { promise, reason } of this.#held.values()) {
-      promise.dispose();
-      reason.dispose();
-    }
+  /** Hands over the held rejections, [reason, promise] (the caller disposes them), and forgets all counted: those raised from now on count afresh. */
+  take(): [QuickJSHandle, QuickJSHandle][] {
+    const taken = [...this.#held.values()].map(({ reason, promise }): [QuickJSHandle, QuickJSHandle] => [reason, promise]);
     this.#held.clear();
     this.#count = 0;
+    return taken;
   }
 
   /** A handle of its own on a raw engine value. */
