@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 const ANCHORS = { seedMs: 60_000, pistonMs: 154, judge0Ms: 500, codapiMs: 300, dotnetFiddleMs: 520 };
 const cli = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), "isolator-bench-"));
-const server = spawn(process.execPath, [cli, "serve", "--port", "0", "--data", dataDir, "--log-level", "silent", "--rate-limit", "100000000", "--queue", "100000"], {
+const server = spawn(process.execPath, [cli, "serve", "--port", "0", "--data", dataDir, "--log-level", "silent", "--rate-limit", "100000000", "--queue", "100000", "--node", "on"], {
   stdio: ["ignore", "pipe", "inherit"],
 });
 const url = await new Promise<string>((resolve, reject) => {
@@ -25,15 +25,15 @@ const url = await new Promise<string>((resolve, reject) => {
   server.once("exit", (code) => reject(new Error(`the server exited with ${code}`)));
 });
 
-const hello = (typecheck: boolean) => JSON.stringify({ source: 'const who: string = "world";\nconsole.log(`hello, ${who}`);', typecheck });
+const hello = (typecheck: boolean, runtime = "quickjs") => JSON.stringify({ source: 'const who: string = "world";\nconsole.log(`hello, ${who}`);', typecheck, runtime });
 const report = (figure: string, unit: string, value: number, goal: string) =>
   console.log(JSON.stringify({ figure, unit, ours: Number(value.toPrecision(4)), goal, anchors: ANCHORS }));
 
-async function latency(typecheck: boolean, n: number): Promise<number[]> {
+async function latency(typecheck: boolean, n: number, runtime = "quickjs"): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
-    const res = await fetch(`${url}/api/runs?wait=10`, { method: "POST", headers: { "content-type": "application/json" }, body: hello(typecheck) });
+    const res = await fetch(`${url}/api/runs?wait=10`, { method: "POST", headers: { "content-type": "application/json" }, body: hello(typecheck, runtime) });
     const run = (await res.json()) as { status: string };
     if (run.status !== "succeeded") throw new Error(`unexpected ${run.status}`);
     times.push(performance.now() - t);
@@ -47,6 +47,10 @@ try {
   report("submit-and-wait hello world, typecheck off, p50", "ms", plain[plain.length >> 1]!, "<= 5 ms");
   const checked = await latency(true, 300);
   report("submit-and-wait hello world, typecheck on, p50", "ms", checked[checked.length >> 1]!, "<= 40 ms");
+  // Node runs one at a time, so each takes a warm container (two are kept booted).
+  await latency(false, 10, "node");
+  const node = await latency(false, 60, "node");
+  report("submit-and-wait hello world on the node runtime, typecheck off, p50", "ms", node[node.length >> 1]!, "<= 15 ms");
 
   const result = await autocannon({
     url: `${url}/api/runs?wait=10`,

@@ -244,7 +244,7 @@ export class NodeExecutor implements Executor {
   #take(memoryLimit: number): Sandbox {
     const at = this.#warm.findIndex((s) => s.memoryLimit === memoryLimit);
     const sandbox = at >= 0 ? this.#warm.splice(at, 1)[0]! : this.#boot(memoryLimit);
-    this.#fill();
+    setImmediate(() => this.#fill()); // spawning is synchronous: after this run's program has gone out
     return sandbox;
   }
 

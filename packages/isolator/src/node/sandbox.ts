@@ -10,8 +10,8 @@ import type { OutputChunk, RunError, RunResult, RunStatus } from "../program/run
 import type { Cgroup, CgroupUsage } from "./cgroups.js";
 import type { SandboxProgram } from "./program.js";
 
-/** After the program reported its exit, how long its output may take to end before the sandbox is killed (a descendant holding it open). */
-const EXIT_GRACE_MS = 50;
+/** After an uncaught error was reported, how long Node may take to print it and exit by itself. */
+const UNCAUGHT_GRACE_MS = 200;
 /** Joins the cgroups (each file in $ISOLATOR_CGROUPS) before anything of the sandbox starts, then becomes the command. */
 const JOIN_CGROUPS = 'for f in $ISOLATOR_CGROUPS; do echo $$ > "$f" || exit 111; done; exec "$@"';
 
@@ -102,14 +102,12 @@ export class Sandbox {
       let reported: { code?: number; error?: RunError } = {};
       let ended = 0;
       let done = false;
-      let graceTimer: NodeJS.Timeout | undefined;
       let started = performance.now();
 
       const finish = (reason: "ended" | "timed_out" | "cancelled" | "output_exceeded" | "crashed", detail?: string) => {
         if (done) return;
         done = true;
         clearTimeout(deadline);
-        clearTimeout(graceTimer);
         run.signal?.removeEventListener("abort", cancel);
         const runMs = performance.now() - started;
         let usage: CgroupUsage | undefined;
@@ -180,8 +178,13 @@ export class Sandbox {
         if (m.type === "error") reported.error = { name: String(m.name), message: String(m.message), stack: String(m.stack) };
         else if (m.type === "exit" && reported.code === undefined) {
           reported = { ...reported, code: Number.isInteger(m.code) ? m.code : 1 };
+          // Its last output is in the pipes: kill the container now (quicker than its own teardown,
+          // and nothing it started outlives it), and finish once the pipes have drained. Except
+          // after an uncaught error, which Node prints only after 'exit': then the process ends
+          // by itself (or is killed at the grace, if a descendant holds its output open).
           if (ended === 2) finish("ended");
-          else graceTimer = setTimeout(() => this.kill(), EXIT_GRACE_MS); // a descendant holds the output open: end it
+          else if (reported.error) setTimeout(() => this.#terminate(), UNCAUGHT_GRACE_MS).unref();
+          else this.#terminate();
         }
       };
       // The sandbox died (killed at the grace, or on its own): finish once its output has drained.
@@ -219,11 +222,16 @@ export class Sandbox {
 
   /** Kills the sandbox (its whole pid namespace goes with bwrap) and removes its cgroups. */
   kill(): void {
+    this.#terminate();
+    void this.#cgroup?.destroy();
+  }
+
+  /** Kills the container (its cgroup stays, for its usage to be read). */
+  #terminate(): void {
     if (this.#killed) return;
     this.#killed = true;
     this.#child.kill("SIGKILL");
     this.#control.destroy();
-    void this.#cgroup?.destroy();
   }
 }
 
