@@ -8,6 +8,8 @@ import releaseSync from "@jitl/quickjs-wasmfile-release-sync";
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSContext, type QuickJSSyncVariant } from "quickjs-emscripten-core";
 import { IsolatedRuntime, IsolatedRuntimeHost, IsolatedRuntimePool } from "../src/index.js";
 import { runProgram } from "../src/program/runner.js";
+import { hostInternals } from "../src/host.js";
+import { withoutStdlib } from "../src/stdlib/bundle.js";
 
 declare const IsolatorHost: { invoke(name: string, ...args: unknown[]): unknown };
 
@@ -115,6 +117,56 @@ let rawHelloPerSecond = 0;
   const raw = n / ((performance.now() - t) / 1000);
   rawHelloPerSecond = raw;
   report("hello world runs on one core", "runs/s", ours, raw, ">= 2000 runs/s");
+}
+
+// 3b. The standard library (WinterTC globals, Node modules): beside the same host without it,
+// measured in alternating rounds so both see the same machine. Spread: min-max of the rounds.
+{
+  using bare = new IsolatedRuntimeHost({ [withoutStdlib]: true });
+  const rounds = { newWith: [] as number[], newWithout: [] as number[], helloWith: [] as number[], helloWithout: [] as number[] };
+  const helloRate = (h: IsolatedRuntimeHost, n: number) => {
+    const t = performance.now();
+    for (let i = 0; i < n; i++) {
+      const rt = new IsolatedRuntime(h, { console: () => undefined });
+      rt.evaluate('console.log("hello world")');
+      rt.dispose();
+    }
+    return n / ((performance.now() - t) / 1000);
+  };
+  for (let round = 0; round < 5; round++) {
+    rounds.newWith.push(median(sample(200, () => void new IsolatedRuntime(host).dispose())));
+    rounds.newWithout.push(median(sample(200, () => void new IsolatedRuntime(bare).dispose())));
+    rounds.helloWith.push(helloRate(host, 300));
+    rounds.helloWithout.push(helloRate(bare, 300));
+  }
+  const spread = (xs: number[]) => `${Math.min(...xs).toPrecision(3)}-${Math.max(...xs).toPrecision(3)}`;
+  report("new IsolatedRuntime with the standard library, p50", "ms", median(rounds.newWith), median(rounds.newWithout), "<= 1.1x without it", {
+    rawIs: "same host without the standard library",
+    spread: spread(rounds.newWith),
+    rawSpread: spread(rounds.newWithout),
+  });
+  report("hello world with the standard library", "runs/s", median(rounds.helloWith), median(rounds.helloWithout), ">= 0.9x without it (ratio <= 1.11)", {
+    rawIs: "same host without the standard library",
+    spread: spread(rounds.helloWith),
+    rawSpread: spread(rounds.helloWithout),
+  });
+  const mib = (bytes: number) => bytes / (1024 * 1024);
+  const withImage = host[hostInternals].imageBytes("plain");
+  const withoutImage = bare[hostInternals].imageBytes("plain");
+  report("template image, non-zero bytes", "MiB", mib(withImage), mib(withoutImage), "grows <= 2 MiB", { rawIs: "same template without the standard library", growthMiB: Number(mib(withImage - withoutImage).toFixed(3)) });
+
+  const everyday = `const { createHash } = require("node:crypto");
+const url = new URL("https://example.org/a?b=1");
+console.log(Buffer.from(url.searchParams.get("b")).toString("hex"), createHash("sha256").update(url.href).digest("hex").slice(0, 8));`;
+  const hello = 'console.log("hello world")';
+  for (let i = 0; i < 50; i++) await runProgram(host, i % 2 ? everyday : hello);
+  const used: number[] = [];
+  const plain: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    used.push(...(await sampleAsync(1, async () => void (await runProgram(host, everyday)))));
+    plain.push(...(await sampleAsync(1, async () => void (await runProgram(host, hello)))));
+  }
+  report("program using Buffer, URL and createHash('sha256') once, p50", "ms", median(used), median(plain), "<= 2x a hello-world program", { rawIs: "hello-world program, same host" });
 }
 
 using runtime = new IsolatedRuntime(host, { console: "ignore" });

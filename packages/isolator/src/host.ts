@@ -14,7 +14,7 @@ import type { OwnerRef } from "./objects.js";
 import { prelude } from "./guest/prelude.js";
 import { ModuleRegistry, projectDirectory, type ModuleLoader } from "./modules/loaders.js";
 import { installProgram } from "./program/environment.js";
-import { stdlibScript } from "./stdlib/bundle.js";
+import { stdlibScript, withoutStdlib } from "./stdlib/bundle.js";
 
 const PAGE = 64 * 1024;
 const MAX_SPARE_ENGINES = 8;
@@ -92,6 +92,7 @@ export class IsolatedRuntimeHost implements Disposable {
   #disposed = false;
   /** The guest standard library, run in every template after the prelude. */
   readonly #stdlib = stdlibScript();
+  readonly #withStdlib: boolean;
   /** Guest sources, built once per host: the prelude runs in every runtime, the rest on first need. */
   readonly #sources = {
     prelude: `(${prelude.toString()})(globalThis, globalThis.__isolatorNatives, ${captureIntrinsics.toString()})`,
@@ -107,7 +108,8 @@ export class IsolatedRuntimeHost implements Disposable {
   readonly #spareEngines = new Map<number, EngineInstance[]>();
   #spareCount = 0;
 
-  constructor() {
+  constructor(options: { [withoutStdlib]?: boolean } = {}) {
+    this.#withStdlib = options[withoutStdlib] !== true;
     const engine = loadEngine();
     this.#wasmModule = engine.wasmModule;
     this.#factory = engine.factory;
@@ -121,11 +123,11 @@ export class IsolatedRuntimeHost implements Disposable {
   #template(kind: SandboxKind): SandboxTemplate {
     const existing = this.#templates[kind];
     if (existing) return existing;
-    const base = [this.#sources.prelude, this.#stdlib.script];
+    const base = this.#withStdlib ? [this.#sources.prelude, this.#stdlib.script] : [this.#sources.prelude];
     const scripts = kind === "plain" ? base : [...base, this.#sources.program];
     // A template boots the engine on memory as instantiation leaves it: never on a wiped, reused one.
     const freshInstance = (limit: number, onAbort: (reason: unknown) => void, min?: number) => this.#newInstance(limit, onAbort, min, false);
-    const template = SandboxTemplate.create(freshInstance, scripts, this.#rejectionHook.tableIndex, this.#stdlib.seedMarker);
+    const template = SandboxTemplate.create(freshInstance, scripts, this.#rejectionHook.tableIndex, this.#withStdlib ? this.#stdlib.seedMarker : undefined);
     verifyRejectionHook(template.instantiate(this.#instance, ENGINE_BASE_MEMORY, () => undefined, INERT_NATIVES));
     this.#wipeFloor = Math.max(this.#wipeFloor, template.imageEnd);
     this.#lowestBreak = Math.min(this.#lowestBreak, template.imageEnd);
@@ -180,6 +182,8 @@ export class IsolatedRuntimeHost implements Disposable {
       modules: this.#modules,
       tape: this.#tape,
       classes: this.#classes,
+      /** Bytes of a template's image that are not zero (what every new runtime copies). */
+      imageBytes: (kind: SandboxKind) => this.#template(kind).imageBytes,
       newSandbox: (kind: SandboxKind, memoryLimit: number, onAbort: (reason: unknown) => void, natives: NativeFunctions): Sandbox => {
         this.#assertAlive();
         return this.#template(kind).instantiate(this.#instance, memoryLimit, onAbort, natives);

@@ -3,7 +3,7 @@
  * EventTarget, after the DOM Standard.
  */
 import { Event, EventTarget, getEventAttributeValue, setEventAttributeValue } from "event-target-shim";
-import DOMException from "core-js-pure/actual/dom-exception/index.js";
+import { DOMException } from "./dom-exception.js";
 
 const create = Symbol("create");
 /** AbortController's way in to its signal (set by AbortSignal's static block). */

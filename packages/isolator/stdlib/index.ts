@@ -63,14 +63,14 @@ lazy("Event", () => web.events().Event);
 lazy("EventTarget", () => web.events().EventTarget);
 lazy("AbortController", () => web.abort().AbortController);
 lazy("AbortSignal", () => web.abort().AbortSignal);
-lazy("DOMException", () => require("core-js-pure/actual/dom-exception/index.js"));
+lazy("DOMException", () => require("./dom-exception.js").DOMException);
 lazy("Blob", () => require("./blob.js").Blob);
 lazy("crypto", () => web.crypto().crypto);
 lazy("Crypto", () => web.crypto().Crypto);
 lazy("SubtleCrypto", () => web.crypto().SubtleCrypto);
-lazy("atob", () => require("core-js-pure/actual/atob.js"));
-lazy("btoa", () => require("core-js-pure/actual/btoa.js"));
-lazy("structuredClone", () => require("core-js-pure/actual/structured-clone.js"));
+lazy("atob", () => require("./base64.js").atob);
+lazy("btoa", () => require("./base64.js").btoa);
+lazy("structuredClone", () => require("./clone.js").structuredClone);
 
 let origin: number | undefined;
 define(g, "performance", {
@@ -81,11 +81,9 @@ define(g, "performance", {
 });
 define(g, "navigator", Object.freeze({ userAgent: "Isolator (QuickJS)", language: "en-US", languages: Object.freeze(["en-US"]), hardwareConcurrency: 1 }));
 if (typeof (Array as { fromAsync?: unknown }).fromAsync !== "function") {
-  let fromAsync: ((...args: unknown[]) => Promise<unknown[]>) | undefined;
   define(Array, "fromAsync", {
     fromAsync(this: unknown, ...args: unknown[]) {
-      fromAsync ??= require("core-js-pure/actual/array/from-async.js") as unknown as typeof fromAsync;
-      return Reflect.apply(fromAsync!, this, args);
+      return Reflect.apply(require("./from-async.js").fromAsync as (...a: unknown[]) => Promise<unknown[]>, this, args);
     },
   }.fromAsync);
 }

@@ -22,23 +22,3 @@ declare module "core-js-pure/actual/url-search-params/index.js" {
   const Params: typeof URLSearchParams;
   export default Params;
 }
-declare module "core-js-pure/actual/dom-exception/index.js" {
-  const DOMExceptionCtor: typeof DOMException;
-  export default DOMExceptionCtor;
-}
-declare module "core-js-pure/actual/atob.js" {
-  const decode: typeof atob;
-  export default decode;
-}
-declare module "core-js-pure/actual/btoa.js" {
-  const encode: typeof btoa;
-  export default encode;
-}
-declare module "core-js-pure/actual/structured-clone.js" {
-  const clone: typeof structuredClone;
-  export default clone;
-}
-declare module "core-js-pure/actual/array/from-async.js" {
-  const fromAsync: <T>(items: AsyncIterable<T> | Iterable<T | PromiseLike<T>> | ArrayLike<T | PromiseLike<T>>, mapFn?: (v: T, i: number) => unknown, thisArg?: unknown) => Promise<unknown[]>;
-  export default fromAsync;
-}

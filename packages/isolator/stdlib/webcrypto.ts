@@ -4,7 +4,7 @@
  */
 import { sha1 } from "@noble/hashes/legacy";
 import { sha256, sha384, sha512 } from "@noble/hashes/sha2";
-import DOMException from "core-js-pure/actual/dom-exception/index.js";
+import { DOMException } from "./dom-exception.js";
 import { getRandomValues, randomUUID } from "./random.js";
 
 const DIGESTS: Record<string, (data: Uint8Array) => Uint8Array> = { "SHA-1": sha1, "SHA-256": sha256, "SHA-384": sha384, "SHA-512": sha512 };

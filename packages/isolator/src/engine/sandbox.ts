@@ -75,15 +75,22 @@ export class SandboxTemplate {
     private readonly ctxPtr: number,
     private readonly internalPtrs: Record<keyof GuestInternals, number>,
     private readonly randomStateOffset: number,
-    /** Where the guest standard library's random key lies in the image (stdlib/random.ts). */
-    private readonly keyOffset: number,
+    /** Where the guest standard library's random key lies in the image (stdlib/random.ts), if it has one. */
+    private readonly keyOffset: number | undefined,
   ) {}
+
+  /** Bytes of the image that are not zero: what every new sandbox copies. */
+  get imageBytes(): number {
+    let total = 0;
+    for (const chunk of this.image) total += chunk.bytes.length;
+    return total;
+  }
 
   /**
    * Boots the template with inert natives, installs the engine's hooks, and takes its memory image.
    * `keyMarker`: the bytes the guest's random key was filled with, by which it is found.
    */
-  static create(newInstance: NewInstance, scripts: string[], rejectionHook: number, keyMarker: Uint8Array): SandboxTemplate {
+  static create(newInstance: NewInstance, scripts: string[], rejectionHook: number, keyMarker: Uint8Array | undefined): SandboxTemplate {
     const inert = () => undefined;
     const before = BigInt(Date.now()) * 1000n;
     const sandbox = bootSandbox(newInstance, 64 * 1024 * 1024, inert, scripts, { call: inert, callAsync: inert, console: inert, load: inert });
@@ -98,7 +105,7 @@ export class SandboxTemplate {
     const imageEnd = image.length ? image[image.length - 1]!.offset + image[image.length - 1]!.bytes.length : 0;
     const internalPtrs = {} as Record<keyof GuestInternals, number>;
     for (const name of INTERNAL_NAMES) internalPtrs[name] = sandbox.internals[name].value as unknown as number;
-    return new SandboxTemplate(image, imageEnd, rtPtr, ctxPtr, internalPtrs, findRandomState(memory, ctxPtr, before, after), findKey(memory, keyMarker));
+    return new SandboxTemplate(image, imageEnd, rtPtr, ctxPtr, internalPtrs, findRandomState(memory, ctxPtr, before, after), keyMarker && findKey(memory, keyMarker));
   }
 
   /** A new sandbox: a fresh instance holding a copy of the template's memory. */
@@ -111,7 +118,7 @@ export class SandboxTemplate {
     const seed = systemRandom(8);
     seed[0]! |= 1; // never all zero: xorshift would stick
     memory.set(seed, this.ctxPtr + this.randomStateOffset);
-    memory.set(systemRandom(SEED_BYTES), this.keyOffset);
+    if (this.keyOffset !== undefined) memory.set(systemRandom(SEED_BYTES), this.keyOffset);
     const module = engine.module as unknown as ModuleInternals;
     const rt = new QuickJSRuntime({
       module: module.module,

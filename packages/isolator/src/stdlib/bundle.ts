@@ -9,6 +9,12 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { IsolatorError } from "../errors.js";
 
+/**
+ * A host option for `npm run bench` only: templates without the standard library, the reference
+ * its budgets are measured against in the same run. Not part of the public API.
+ */
+export const withoutStdlib = Symbol("isolator.withoutStdlib");
+
 /** Bytes of the guest's random key (stdlib/random.ts SEED_BYTES). */
 export const SEED_BYTES = 32;
 

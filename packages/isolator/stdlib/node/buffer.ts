@@ -3,8 +3,7 @@
  * it since 15.7), and Blob, atob and btoa as Node's module exports them.
  */
 import * as buffer from "buffer";
-import atob from "core-js-pure/actual/atob.js";
-import btoa from "core-js-pure/actual/btoa.js";
+import { atob, btoa } from "../base64.js";
 import { Blob } from "../blob.js";
 
 const { Buffer } = buffer;
