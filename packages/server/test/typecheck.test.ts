@@ -47,14 +47,39 @@ describe("TypeChecker", () => {
     assertError(`require("http");`, 2769);
     assertError(`import http from "http";\nconsole.log(http);`, 2307);
     assertError(`import { writeFileSync } from "fs";\nconsole.log(writeFileSync);`, 2724);
-    assertError(`Buffer.from("x");`, 2591);
     assertError(`console.log(document.title);`);
-    assertError(`new TextEncoder();`);
+    assertError(`new WebSocket("ws://x");`);
+    assertError(`new ReadableStream();`);
+    assertError(`import { spawn } from "node:child_process";\nconsole.log(spawn);`, 2307);
+    assertError(`require("worker_threads");`, 2769);
+    assertError(`import { readFile } from "fs/promises";\nconsole.log(readFile);`, 2307);
     assertError(`new SharedArrayBuffer(8);`);
     assertError(`Atomics.load(new Int32Array(1), 0);`);
     assertError(`WebAssembly.validate(new Uint8Array(0));`);
     assertError(`require("fs").readFileSync("data.txt", "utf8");`);
     assertError(`process.on("exit", () => {});`);
+  });
+
+  it("accepts the standard library: WinterTC globals and Node's everyday modules", () => {
+    assertClean(
+      `const b: Buffer = Buffer.from("x");\nconsole.log(b.toString("hex"), Buffer.concat([b, Buffer.alloc(1)]).length);\n` +
+        `const u = new URL("https://a.b/c?d=1");\nconsole.log(u.searchParams.get("d"), new URLSearchParams("a=1").toString());\n` +
+        `console.log(new TextDecoder().decode(new TextEncoder().encode("é")), atob(btoa("x")), structuredClone({ a: 1 }).a);\n` +
+        `const ac = new AbortController();\nac.signal.addEventListener("abort", () => {});\nac.abort();\nAbortSignal.timeout(10).throwIfAborted();\n` +
+        `console.log(crypto.randomUUID(), crypto.getRandomValues(new Uint8Array(4)), await crypto.subtle.digest("SHA-256", new Uint8Array(1)));\n` +
+        `console.log(await Array.fromAsync([Promise.resolve(1)]), new Intl.NumberFormat("en-US").format(1), (1).toLocaleString());\n` +
+        `setImmediate(() => {});\nconsole.log(new DOMException("m", "AbortError").code, await new Blob(["x"]).text(), navigator.userAgent);`,
+    );
+    assertClean(
+      `import { EventEmitter, once } from "node:events";\nimport path from "path";\nimport * as util from "node:util";\nimport assert from "node:assert/strict";\n` +
+        `import { createHash, randomBytes } from "crypto";\nimport { Buffer as B } from "node:buffer";\nimport { StringDecoder } from "string_decoder";\n` +
+        `import { setTimeout as sleep } from "node:timers/promises";\nimport qs from "querystring";\nimport { fileURLToPath } from "node:url";\n` +
+        `const e = new EventEmitter();\ne.on("x", (n: number) => console.log(n));\nawait Promise.race([once(e, "x"), sleep(1)]);\n` +
+        `assert.deepEqual(path.join("a", "b"), "a/b");\nconsole.log(util.format("%d", 1), util.inspect({}), createHash("sha256").update("x").digest("hex"), randomBytes(2).length);\n` +
+        `console.log(new StringDecoder("utf8").write(B.from("x")), qs.stringify({ a: 1 }), fileURLToPath("file:///x"));`,
+    );
+    assertClean(`const { createHash } = require("node:crypto");\nconst EventEmitter = require("events");\nnew EventEmitter().emit("x");\nconsole.log(createHash("md5").update("").digest("base64"), require("util").isDeepStrictEqual(1, 1));`);
+    assertClean(`const data: Buffer = require("fs").readFileSync(0);\nconsole.log(data.toString("utf8"));`);
   });
 
   it("accepts the sandbox's globals and modules", () => {

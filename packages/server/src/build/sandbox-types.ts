@@ -1,14 +1,16 @@
 /**
  * The globals and modules a program sees in the sandbox beyond ECMAScript 2023, as an ambient
  * declaration file for the type checker. It mirrors packages/isolator (guest/prelude.ts: console,
- * timers, IsolatorHost; program/environment.ts: process, require, performance; program/runner.ts:
- * the importable modules and their named exports), so anything the sandbox lacks (fetch, Buffer,
- * the DOM, require("http")) is a type error rather than a runtime surprise. Helper types live in
+ * timers, IsolatorHost; program/environment.ts: process, require, performance; stdlib/: the
+ * WinterTC globals and Node's everyday modules, whose named exports src/stdlib/modules.ts lists),
+ * so anything the sandbox lacks (fetch, the DOM, require("http")) is a type error rather than a
+ * runtime surprise. The standard library's declarations are in stdlib-types.ts. Helper types live in
  * the type-only `NodeJS` namespace (no runtime value), which also keeps `NodeJS.Timeout` working.
  */
+import { STDLIB_GLOBALS } from "./stdlib-types.js";
+
 export const SANDBOX_GLOBALS = `
 declare namespace NodeJS {
-  /** Accepted for compatibility: any encoding makes readFileSync return the text. */
   type BufferEncoding = "utf8" | "utf-8" | "ascii" | "latin1" | "binary" | "ucs2" | "ucs-2" | "utf16le" | "utf-16le" | "base64" | "base64url" | "hex";
   /** Timers are plain numbers in the sandbox. */
   type Timeout = number;
@@ -90,14 +92,9 @@ declare namespace NodeJS {
     emitWarning(warning: string | Error): void;
   }
 
-  /** The string-like object readFileSync returns without an encoding (there is no Buffer). */
-  interface FileContents {
-    toString(): string;
-  }
-
   interface Fs {
     readFileSync(path: 0 | "/dev/stdin", options: BufferEncoding | { encoding: BufferEncoding; flag?: string }): string;
-    readFileSync(path: 0 | "/dev/stdin", options?: { encoding?: null; flag?: string } | null): FileContents;
+    readFileSync(path: 0 | "/dev/stdin", options?: { encoding?: null; flag?: string } | null): Buffer;
   }
 
   interface ReadlineOptions {
@@ -229,4 +226,4 @@ declare module "node:process" {
 declare module "isolator/guest" {
   export const host: IsolatorHost;
 }
-`;
+`+ STDLIB_GLOBALS;
