@@ -48,6 +48,15 @@ describe("runtime node over HTTP", () => {
     assert.match(run.error?.stack ?? "", /main\.ts:3:7/);
   });
 
+  it("runs the README's node curl example as shown", async () => {
+    const readme = readFileSync(fileURLToPath(new URL("../../../../README.md", import.meta.url)), "utf8");
+    const body = /-d '(\{"runtime": "node".*?\})'/s.exec(readme)?.[1];
+    assert.ok(body, "README.md has a node curl example");
+    const res = await server.api.submit(JSON.parse(body) as unknown, "?wait=20");
+    const run = res.body as RunView;
+    assert.deepEqual({ status: run.status, runtime: run.runtime, stdout: run.stdout }, { status: "succeeded", runtime: "node", stdout: "8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4\n" });
+  });
+
   it("reports each runtime in health and metrics", async () => {
     const health = await server.api.request<{ runtimes: { node: { available: boolean; stats: { limits: string } } } }>("GET", "/api/health");
     assert.equal(health.body.runtimes.node.available, true);
