@@ -15,6 +15,8 @@ const SEED = "__isolatorStdlibSeed";
 markSeed(String(g[SEED]));
 delete g[SEED];
 
+/** The prelude's: what the library builds prints as built-ins, its source out of sight (kept: the global goes once templates are made). */
+const builtIns = (g.__isolatorBuiltIns as { deep(value: unknown, name: string): void } | undefined)?.deep ?? (() => undefined);
 const define = (target: object, name: string, value: unknown) => Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: false });
 
 /**
@@ -37,6 +39,7 @@ function lazy(name: string, init: () => unknown): void {
     get() {
       if (building) return undefined;
       const value = build(init);
+      builtIns(value, name);
       define(g, name, value);
       return value;
     },
@@ -79,6 +82,7 @@ define(g, "performance", {
     return (origin ??= Date.now());
   },
 });
+builtIns(g.performance, "performance");
 define(g, "navigator", Object.freeze({ userAgent: "Isolator (QuickJS)", language: "en-US", languages: Object.freeze(["en-US"]), hardwareConcurrency: 1 }));
 if (typeof (Array as { fromAsync?: unknown }).fromAsync !== "function") {
   define(Array, "fromAsync", {
@@ -86,12 +90,17 @@ if (typeof (Array as { fromAsync?: unknown }).fromAsync !== "function") {
       return Reflect.apply(require("./from-async.js").fromAsync as (...a: unknown[]) => Promise<unknown[]>, this, args);
     },
   }.fromAsync);
+  builtIns((Array as { fromAsync?: unknown }).fromAsync, "fromAsync");
 }
 
 // Intl, and the locale-sensitive methods that use it (en-US only: intl.ts).
 const intl = () => require("./intl.js") as unknown as typeof import("./intl.js");
 lazy("Intl", () => intl().Intl);
-const method = (proto: object, name: string, fn: (this: never, ...args: unknown[]) => unknown) => define(proto, name, { [name]: fn }[name]);
+const method = (proto: object, name: string, fn: (this: never, ...args: unknown[]) => unknown) => {
+  const named = { [name]: fn }[name];
+  builtIns(named, name);
+  define(proto, name, named);
+};
 method(Number.prototype, "toLocaleString", function (this: number, locales?: unknown, options?: unknown) {
   return new (intl().NumberFormat)(locales, options as Record<string, unknown>).format(Number.prototype.valueOf.call(this));
 });
@@ -130,6 +139,7 @@ const NODE_MODULES: Record<string, () => unknown> = {
 const loaded: Record<string, unknown> = {};
 const nodeModule = (name: string): unknown => {
   if (!Object.hasOwn(NODE_MODULES, name)) return undefined;
-  return Object.hasOwn(loaded, name) ? loaded[name] : (loaded[name] = build(NODE_MODULES[name]!));
+  if (!Object.hasOwn(loaded, name)) builtIns((loaded[name] = build(NODE_MODULES[name]!)), name);
+  return loaded[name];
 };
 define(g, Symbol.for("isolator.stdlib") as unknown as string, Object.assign(nodeModule, { names: Object.keys(NODE_MODULES) }));

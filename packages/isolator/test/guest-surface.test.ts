@@ -20,7 +20,7 @@ const revealing = (roots: string) => `(() => {
     seen.add(value);
     if (typeof value === "function") {
       const text = Function.prototype.toString.call(value);
-      if (!/^function [\\w $]*\\(\\) \\{ \\[native code\\] \\}$/.test(text)) out.push(path + ": " + text.slice(0, 60));
+      if (!/^function [\\w $]*\\(\\) \\{\\n    \\[native code\\]\\n\\}$/.test(text)) out.push(path + ": " + text.slice(0, 60));
     }
     for (const key of Reflect.ownKeys(value)) {
       if (typeof key !== "string" || key === "prototype" && typeof value === "function" && value.prototype === undefined) continue;
@@ -38,21 +38,28 @@ test("the sandbox's functions (console, IsolatorHost, timers) print like built-i
   assert.deepEqual(rt.evaluate(revealing(roots)), []);
   assert.deepEqual(
     rt.evaluate(`[String(console.log), IsolatorHost.invoke + "", setTimeout.toString(), Function.prototype.toString.toString(), queueMicrotask.name]`),
-    ["function log() { [native code] }", "function invoke() { [native code] }", "function setTimeout() { [native code] }", "function toString() { [native code] }", "queueMicrotask"],
+    ["log", "invoke", "setTimeout", "toString"].map((name) => `function ${name}() {\n    [native code]\n}`).concat("queueMicrotask"),
   );
 });
 
 test("the guest's own functions still show their source, and renaming a sandbox function does not change what it prints", () => {
   using rt = new IsolatedRuntime(host);
   assert.equal(rt.evaluate("function mine(a) { return a + 1; } mine.toString()"), "function mine(a) { return a + 1; }");
-  assert.equal(rt.evaluate(`Object.defineProperty(setTimeout, "name", { value: "x" }); String(setTimeout)`), "function setTimeout() { [native code] }");
+  assert.equal(rt.evaluate(`Object.defineProperty(setTimeout, "name", { value: "x" }); String(setTimeout)`), "function setTimeout() {\n    [native code]\n}");
   const typeError = (e: unknown) => e instanceof IsolatedError && e.guestName === "TypeError";
   assert.throws(() => rt.evaluate("Function.prototype.toString.call({})"), typeError);
   assert.throws(() => rt.evaluate("new setTimeout(() => {})"), typeError);
 });
 
-test("a program's environment (process, require, performance, readline) prints like built-ins too", async () => {
-  const roots = "process, require, performance, fs: require('fs'), readline: require('readline')";
+test("the standard library's globals print like built-ins, also once built on first use", () => {
+  using rt = new IsolatedRuntime(host);
+  const roots = "URL, URLSearchParams, TextEncoder, TextDecoder, AbortController, Event, EventTarget, atob, btoa, structuredClone, crypto, Blob, DOMException, Intl, toLocaleString: (1).toLocaleString, fromAsync: Array.fromAsync";
+  assert.deepEqual(rt.evaluate(revealing(roots)), []);
+  assert.equal(rt.evaluate("String(Object.toString)"), "function toString() {\n    [native code]\n}"); // the engine's own, for comparison
+});
+
+test("a program's environment (process, require, performance, readline, Node modules) prints like built-ins too", async () => {
+  const roots = "process, require, performance, fs: require('fs'), readline: require('readline'), path: require('path'), util: require('util'), events: require('events'), Buffer, setImmediate";
   const result = await runProgram(host, `console.log(JSON.stringify(${revealing(roots)}))`, { language: "javascript" });
   assertSucceeded(result);
   assert.deepEqual(JSON.parse(result.output.map((c) => c.text).join("")), []);

@@ -47,7 +47,7 @@ export function prelude(g: typeof globalThis, natives: HostNatives, capture: typ
 
   const define = (name: string, value: unknown) => O.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
 
-  // Guest-facing functions print like built-ins, `function log() { [native code] }`: the
+  // Guest-facing functions print like built-ins, `function log() {\n    [native code]\n}`: the
   // machinery's source stays out of sight. Function.prototype.toString is replaced by one that
   // knows them (by identity, under the name they were given) and looks native itself.
   const functionSource = g.Function.prototype.toString;
@@ -69,16 +69,41 @@ export function prelude(g: typeof globalThis, natives: HostNatives, capture: typ
     }
     return o;
   };
+  /**
+   * The standard library's values as it builds them (a class, a module object): their functions,
+   * their own properties' and their prototype's, keep their names and print as built-ins.
+   */
+  const builtInsDeep = (value: unknown, name: string) => {
+    const seen = new g.WeakMap<object, number>(); // the depth each was walked to
+    const visit = (v: unknown, key: string, depth: number) => {
+      if (typeof v !== "function" && (typeof v !== "object" || v === null)) return;
+      const walked = reflectApply(weakGet, seen, [v]) as number | undefined;
+      if (walked !== undefined && walked >= depth) return;
+      reflectApply(weakSet, seen, [v, depth]);
+      if (typeof v === "function" && !I.hasText(reflectApply(functionSource, v, []) as string, "[native code]")) {
+        reflectApply(weakSet, builtInNames, [v, (v as { name?: unknown }).name || key]);
+      }
+      if (depth === 0) return;
+      for (const k of g.Reflect.ownKeys(v as object)) {
+        if (typeof k !== "string" || k === "constructor") continue;
+        const d = O.getOwnPropertyDescriptor(v, k)!;
+        visit(d.value, k, k === "prototype" ? depth : depth - 1);
+        if (d.get) visit(d.get, `get ${k}`, 0);
+        if (d.set) visit(d.set, `set ${k}`, 0);
+      }
+    };
+    visit(value, name, 2);
+  };
   const toStringMethod = {
     toString(this: unknown): string {
       const name = typeof this === "function" ? (reflectApply(weakGet, builtInNames, [this]) as string | undefined) : undefined;
-      return name === undefined ? (reflectApply(functionSource, this, []) as string) : `function ${name}() { [native code] }`;
+      return name === undefined ? (reflectApply(functionSource, this, []) as string) : `function ${name}() {\n    [native code]\n}`; // as the engine prints its own
     },
   };
   builtInsOf(toStringMethod);
   O.defineProperty(g.Function.prototype, "toString", { value: toStringMethod.toString, writable: true, configurable: true, enumerable: false });
   // The program environment, installed next, marks its functions too; the host deletes this then.
-  define("__isolatorBuiltIns", builtInsOf);
+  define("__isolatorBuiltIns", { of: builtInsOf, deep: builtInsDeep });
 
   const callbackName = (name: unknown) => {
     const text = StringCtor(name);

@@ -247,7 +247,7 @@ export function installProgram(g: typeof globalThis): void {
     },
   };
   // Like the prelude's, these functions print as built-ins (their source is the machinery's).
-  const builtIns = (g as unknown as { __isolatorBuiltIns: (o: object) => void }).__isolatorBuiltIns;
+  const builtIns = (g as unknown as { __isolatorBuiltIns: { of(o: object): void } }).__isolatorBuiltIns.of;
   for (const o of [globals, performance, process, process.stdout, process.stderr, process.hrtime, fs, readline, readlinePromises, Emitter, Emitter.prototype, Stdin, Stdin.prototype, Interface, Interface.prototype, stdin]) {
     builtIns(o);
   }
