@@ -14,6 +14,10 @@ export interface ServerConfig {
   poolSize: number;
   /** The Node.js runtime (bubblewrap containers): off unless enabled. */
   node: { enabled: boolean; size: number; warm: number; modules: string | undefined };
+  /** Worker threads building programs (type-check, transpile). */
+  checkers: number;
+  /** A build still running this long after its checker took it is stopped (the run: compile_error). */
+  buildTimeoutMs: number;
   /** Runs waiting to start before submissions are refused (503). */
   queueCapacity: number;
   maxSourceBytes: number;
@@ -52,6 +56,13 @@ export const SETTINGS: Setting[] = [
   { flag: "--node-size", env: "ISOLATOR_NODE_SIZE", help: "node runs at once (default: available parallelism)", apply: (c, v) => void (c.node.size = number("--node-size", v, 1)) },
   { flag: "--node-warm", env: "ISOLATOR_NODE_WARM", help: "node sandboxes kept booted and waiting (default 2)", apply: (c, v) => void (c.node.warm = number("--node-warm", v, 0)) },
   { flag: "--node-modules", env: "ISOLATOR_NODE_MODULES", help: "a node_modules directory mounted read-only into every node sandbox", apply: (c, v) => void (c.node.modules = v) },
+  {
+    flag: "--checkers",
+    env: "ISOLATOR_CHECKERS",
+    help: "worker threads type-checking and transpiling programs (default: half the available parallelism, 1 to 4)",
+    apply: (c, v) => void (c.checkers = number("--checkers", v, 1)),
+  },
+  { flag: "--build-timeout-ms", env: "ISOLATOR_BUILD_TIMEOUT_MS", help: "longest build (type-check) of a program; past it the run ends compile_error (default 10000)", apply: (c, v) => void (c.buildTimeoutMs = number("--build-timeout-ms", v, 1)) },
   { flag: "--queue", env: "ISOLATOR_QUEUE", help: "runs waiting before submissions get 503 (default 1000)", apply: (c, v) => void (c.queueCapacity = number("--queue", v, 1)) },
   { flag: "--max-source-kb", env: "ISOLATOR_MAX_SOURCE_KB", help: "largest program, all files (default 256)", apply: (c, v) => void (c.maxSourceBytes = number("--max-source-kb", v, 1) * 1024) },
   { flag: "--max-time-ms", env: "ISOLATOR_MAX_TIME_MS", help: "largest time limit a run may ask for (default 30000)", apply: (c, v) => void (c.maxLimits.timeMs = number("--max-time-ms", v, 1)) },
@@ -78,6 +89,8 @@ export function defaultConfig(): ServerConfig {
     retentionMs: 24 * 3600_000,
     poolSize: availableParallelism(),
     node: { enabled: false, size: availableParallelism(), warm: 2, modules: undefined },
+    checkers: Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2))),
+    buildTimeoutMs: 10_000,
     queueCapacity: 1000,
     maxSourceBytes: 256 * 1024,
     maxFiles: 32,

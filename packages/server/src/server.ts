@@ -1,9 +1,9 @@
 /**
- * The composition root of `isolator serve`: store, worker pool, type checker, orchestrator and
+ * The composition root of `isolator serve`: store, worker pool, checker threads, orchestrator and
  * HTTP API, wired in that direction (API → orchestrator → store/pool → sandbox).
  */
 import { IsolatedRuntimePool } from "isolator";
-import { TypeChecker } from "./build/typecheck.js";
+import { CheckerPool } from "./build/checker-pool.js";
 import type { ServerConfig } from "./config.js";
 import { buildApp } from "./http/app.js";
 import { Metrics } from "./http/metrics.js";
@@ -20,10 +20,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const store = new SqliteRunStore(config.dataDir);
   const pool = new IsolatedRuntimePool({ size: config.poolSize, maxQueue: config.queueCapacity });
   const runtimes = new Runtimes({ quickjs: { executor: pool }, node: await nodeRuntime(config) });
-  const checker = new TypeChecker();
-  // Parse the libs now, not in the first run's build.
-  checker.check({ "warmup.ts": "export const warm: number = 1;" });
-  if (runtimes.available("node")) checker.check({ "warmup.ts": "export const warm: number = 1;" }, "node");
+  const checkers = new CheckerPool({ threads: config.checkers, timeoutMs: config.buildTimeoutMs, warm: runtimes.available("node") ? ["quickjs", "node"] : ["quickjs"] });
+  const checkersReady = checkers.ready(); // the threads load TypeScript and the libs meanwhile
   const metrics: Metrics = new Metrics({
     queueDepth: () => orchestrator.queueDepth,
     running: () => orchestrator.running,
@@ -35,7 +33,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const orchestrator = new Orchestrator({
     store,
     runtimes,
-    checker,
+    checkers,
     log: { info: (o, m) => logger.target?.info(o, m), error: (o, m) => logger.target?.error(o, m) },
     queueCapacity: config.queueCapacity,
     concurrency: config.poolSize * 2, // one building while one runs, per worker
@@ -51,7 +49,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     store,
     orchestrator,
     metrics,
-    health: async () => ({ status: "ok", store: (await store.ping()) ? "ok" : "failing", queueDepth: orchestrator.queueDepth, running: orchestrator.running, pool: pool.stats(), runtimes: runtimes.health() }),
+    health: async () => ({ status: "ok", store: (await store.ping()) ? "ok" : "failing", queueDepth: orchestrator.queueDepth, running: orchestrator.running, pool: pool.stats(), checkers: checkers.stats(), runtimes: runtimes.health() }),
   });
   logger.target = app.log;
   const node = runtimes.health().node;
@@ -66,6 +64,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const retention = setInterval(() => void purge().catch((e: unknown) => app.log.error({ err: e }, "could not purge expired runs")), Math.max(1000, Math.min(config.retentionMs / 10, 60_000)));
   retention.unref();
 
+  await checkersReady; // the first builds do not wait for a warm-up
   const address = await app.listen({ host: config.host, port: config.port });
   return {
     url: address,
@@ -74,6 +73,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       await app.close(); // no new requests
       await orchestrator.close(); // active runs finish (bounded by their limits); queued ones wait for the next start
       await runtimes.close();
+      await checkers.close();
       await store.close();
     },
   };

@@ -45,7 +45,8 @@ async function serve(dataDir: string): Promise<Served> {
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (text: string) => (stderr += text));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no 'serving on' line in 20 s; stdout: ${stdout}; stderr: ${stderr}`)), 20_000);
+    // Generous: the checker threads warm up (load TypeScript, parse the libs) before the server listens, 8-10 s on a loaded machine.
+    const timer = setTimeout(() => reject(new Error(`no 'serving on' line in 60 s; stdout: ${stdout}; stderr: ${stderr}`)), 60_000);
     child.stdout!.setEncoding("utf8").on("data", (text: string) => {
       stdout += text;
       const m = /isolator: serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);

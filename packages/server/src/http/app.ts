@@ -15,6 +15,7 @@ import type { ServerConfig } from "../config.js";
 import { QueueFullError, type RunService } from "../orchestrator/run-service.js";
 import { RuntimeUnavailableError, type Runtime } from "../orchestrator/runtimes.js";
 import { TERMINAL, type RunRecord, type RunRequest, type RunStore, type Snippet } from "../store/run-store.js";
+import { CheckerBusyError } from "../build/checker-pool.js";
 import { HttpError, goneError } from "./http-error.js";
 import { lingerOnUnreadBodies } from "./lingering-close.js";
 import type { Metrics } from "./metrics.js";
@@ -155,7 +156,14 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
   app.post<{ Body: Pick<CreateRunBody, "language" | "runtime" | "source" | "files" | "entry"> }>(
     "/api/check",
     { schema: { summary: "Type-check (or parse) a program without running it", body: checkBody, response: { ...errors } } },
-    async (req) => ({ diagnostics: orchestrator.check({ ...toProgram(req.body, config), stdin: "", args: [], typecheck: true, limits: config.defaultLimits }) }),
+    async (req) => {
+      try {
+        return { diagnostics: await orchestrator.check({ ...toProgram(req.body, config), stdin: "", args: [], typecheck: true, limits: config.defaultLimits }) };
+      } catch (e) {
+        if (e instanceof CheckerBusyError) throw new HttpError(503, "checker_busy", e.message, undefined, { "retry-after": "1" });
+        throw e;
+      }
+    },
   );
 
   app.post<{ Body: Omit<CreateRunBody, "source" | "typecheck" | "limits"> }>(

@@ -1,9 +1,10 @@
 /**
  * The build step of a run: TypeScript is type-checked (with its runtime's globals) or, with
- * typecheck off, only parsed; JavaScript is parsed. Error diagnostics stop the run.
+ * typecheck off, only parsed; JavaScript is parsed — in a checker thread, under the build time
+ * limit. Error diagnostics stop the run.
  */
-import { transpile } from "isolator";
-import type { Diagnostic, TypeChecker } from "../build/typecheck.js";
+import type { CheckerPool } from "../build/checker-pool.js";
+import type { Diagnostic } from "../build/typecheck.js";
 import type { RunRequest } from "../store/run-store.js";
 
 export interface BuildOutcome {
@@ -12,13 +13,9 @@ export interface BuildOutcome {
   buildMs: number;
 }
 
-export function build(request: RunRequest, checker: TypeChecker): BuildOutcome {
+export async function build(request: RunRequest, checkers: CheckerPool, signal?: AbortSignal): Promise<BuildOutcome> {
   const started = performance.now();
-  const diagnostics =
-    request.language === "typescript" && request.typecheck
-      ? checker.check(request.files, request.runtime)
-      : Object.entries(request.files).flatMap(([file, source]) =>
-          transpile(file, source).diagnostics.map((d): Diagnostic => ({ ...d, code: 1005, category: "error" })),
-        );
+  const { language, runtime, files, typecheck } = request; // what a build looks at (not stdin)
+  const diagnostics = await checkers.diagnose({ language, runtime, files, typecheck }, { signal });
   return { ok: !diagnostics.some((d) => d.category === "error"), diagnostics, buildMs: performance.now() - started };
 }

@@ -4,7 +4,7 @@
  * the store. Used alike by the embedded orchestrator and by cluster workers.
  */
 import type { RunResult } from "isolator";
-import type { TypeChecker } from "../build/typecheck.js";
+import type { CheckerPool } from "../build/checker-pool.js";
 import { UNFINISHED, type RunEvent, type RunRecord, type RunStatus, type RunStore, type TransitionFields } from "../store/run-store.js";
 import { build } from "./build.js";
 import { RunJournal } from "./journal.js";
@@ -22,7 +22,8 @@ export interface ExecutorOptions {
   store: RunStore;
   /** The executors, by runtime (a run names its runtime). */
   runtimes: Runtimes;
-  checker: TypeChecker;
+  /** The checker threads builds run on. */
+  checkers: CheckerPool;
   /** Every event written, as it is written (live subscribers). */
   publish: (id: string, event: RunEvent) => void;
   log?: Log;
@@ -76,7 +77,7 @@ export class RunExecutor {
     const { request } = run;
     const queuedMs = Date.now() - Date.parse(run.createdAt);
     if (!(await journal.transition("building", { startedAt: run.startedAt ?? new Date().toISOString() }, ["queued"]))) return;
-    const built = build(request, this.o.checker);
+    const built = await build(request, this.o.checkers, signal);
     const stats = { queuedMs, buildMs: built.buildMs, runMs: null, memoryPeakBytes: null };
     if (signal.aborted) return void (await this.finish(id, "cancelled", { stats }, UNFINISHED, journal));
     if (!built.ok) return void (await this.finish(id, "compile_error", { diagnostics: built.diagnostics, stats }, UNFINISHED, journal));

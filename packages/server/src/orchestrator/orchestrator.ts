@@ -6,9 +6,9 @@
  */
 import { EventEmitter } from "node:events";
 import { randomUUID } from "node:crypto";
-import type { Diagnostic, TypeChecker } from "../build/typecheck.js";
+import type { CheckerPool } from "../build/checker-pool.js";
+import type { Diagnostic } from "../build/typecheck.js";
 import { TERMINAL, UNFINISHED, type RunRecord, type RunRequest, type RunStatus, type RunStore } from "../store/run-store.js";
-import { build } from "./build.js";
 import { RunExecutor, type Log } from "./executor.js";
 import { QueueFullError, type LiveEvent, type RunService } from "./run-service.js";
 import type { Runtimes } from "./runtimes.js";
@@ -17,7 +17,8 @@ export interface OrchestratorOptions {
   store: RunStore;
   /** The executors, by runtime (a run names its runtime). */
   runtimes: Runtimes;
-  checker: TypeChecker;
+  /** The checker threads builds run on. */
+  checkers: CheckerPool;
   /** Runs waiting to start; beyond it submit() refuses (the API answers 503). */
   queueCapacity: number;
   /** Runs built and run at the same time. */
@@ -59,8 +60,9 @@ export class Orchestrator implements RunService {
     return run;
   }
 
-  check(request: RunRequest): Diagnostic[] {
-    return build(request, this.#o.checker).diagnostics;
+  /** CheckerBusyError when every checker is busy and as many checks wait. */
+  async check(request: RunRequest): Promise<Diagnostic[]> {
+    return this.#o.checkers.diagnose(request, { busy: "refuse" });
   }
 
   /** Resumes what a previous process left (see RunExecutor.reclaim), then queues every queued run. */

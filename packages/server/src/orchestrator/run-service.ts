@@ -13,8 +13,11 @@ export type LiveEvent = RunEvent | { type: "gone" };
 export interface RunService {
   /** Accepts a run: committed as queued before this resolves; QueueFullError beyond the queue's bound, RuntimeUnavailableError for a runtime not offered. */
   submit(request: RunRequest): Promise<RunRecord>;
-  /** The build step alone: diagnostics of a program, nothing run (the playground's live checks). */
-  check(request: RunRequest): Diagnostic[];
+  /**
+   * The build step alone: diagnostics of a program, nothing run (the playground's live checks);
+   * CheckerBusyError when the checkers are saturated.
+   */
+  check(request: RunRequest): Promise<Diagnostic[]>;
   /** Cancels the run if it is not finished; answers it as it is then. */
   cancel(id: string): Promise<RunRecord | undefined>;
   /**
