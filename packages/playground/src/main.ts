@@ -21,6 +21,8 @@ interface Workspace {
   timeMs: number;
   memoryMb: number;
   typecheck: boolean;
+  /** Where it runs: QuickJS (the default) or real Node.js; kept in shared snippets. */
+  runtime: "quickjs" | "node";
   /** The shared snippet this work started from, if any. */
   snippet?: string;
 }
@@ -44,13 +46,14 @@ const ui = {
   timeLimit: $<HTMLInputElement>("time-limit"),
   memoryLimit: $<HTMLInputElement>("memory-limit"),
   typecheck: $<HTMLInputElement>("typecheck"),
+  runtime: $<HTMLSelectElement>("runtime"),
   toast: $("toast"),
 };
 
 const fromExample = (index: number): Workspace => {
   const example = EXAMPLES[index]!;
   const entry = Object.keys(example.files)[0]!;
-  return { files: { ...example.files }, entry, active: entry, stdin: example.stdin ?? "", args: "", timeMs: example.timeMs ?? 5000, memoryMb: 64, typecheck: true };
+  return { files: { ...example.files }, entry, active: entry, stdin: example.stdin ?? "", args: "", timeMs: example.timeMs ?? 5000, memoryMb: 64, typecheck: true, runtime: "quickjs" };
 };
 
 let workspace: Workspace = loadSaved() ?? fromExample(0);
@@ -186,7 +189,7 @@ function scheduleCheck(): void {
 async function check(): Promise<void> {
   const seq = ++checkSeq;
   try {
-    const res = await fetch("/api/check", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ files: workspace.files, entry: workspace.entry }) });
+    const res = await fetch("/api/check", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ files: workspace.files, entry: workspace.entry, runtime: workspace.runtime }) });
     if (!res.ok || seq !== checkSeq) return;
     setProblems(((await res.json()) as { diagnostics: Diagnostic[] }).diagnostics);
   } catch {
@@ -264,6 +267,7 @@ async function run(): Promise<void> {
         stdin: workspace.stdin,
         args: workspace.args.split(/\s+/).filter(Boolean),
         typecheck: workspace.typecheck,
+        runtime: workspace.runtime,
         limits: { timeMs: workspace.timeMs, memoryMb: workspace.memoryMb },
       }),
     });
@@ -365,7 +369,7 @@ async function share(): Promise<void> {
   const res = await fetch("/api/snippets", {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ files: workspace.files, entry: workspace.entry, stdin: workspace.stdin, args: workspace.args.split(/\s+/).filter(Boolean) }),
+    body: JSON.stringify({ files: workspace.files, entry: workspace.entry, runtime: workspace.runtime, stdin: workspace.stdin, args: workspace.args.split(/\s+/).filter(Boolean) }),
   });
   const body = (await res.json()) as { id?: string; error?: { message: string } };
   if (!res.ok || !body.id) return toast(`Could not share: ${body.error?.message ?? res.status}`);
@@ -388,8 +392,8 @@ async function loadSnippet(id: string): Promise<boolean> {
     toast("That shared snippet does not exist (any more).");
     return false;
   }
-  const s = (await res.json()) as { files: Record<string, string>; entry: string; stdin: string; args: string[] };
-  workspace = { ...workspace, files: s.files, entry: s.entry, active: s.entry, stdin: s.stdin, args: s.args.join(" "), snippet: id };
+  const s = (await res.json()) as { files: Record<string, string>; entry: string; stdin: string; args: string[]; runtime: Workspace["runtime"] };
+  workspace = { ...workspace, files: s.files, entry: s.entry, active: s.entry, stdin: s.stdin, args: s.args.join(" "), runtime: s.runtime, snippet: id };
   return true;
 }
 
@@ -402,6 +406,7 @@ function readSettings(): void {
   workspace.timeMs = Math.max(1, Number(ui.timeLimit.value) || 5000);
   workspace.memoryMb = Math.max(16, Number(ui.memoryLimit.value) || 64);
   workspace.typecheck = ui.typecheck.checked;
+  workspace.runtime = ui.runtime.value === "node" ? "node" : "quickjs";
   save();
 }
 
@@ -411,6 +416,7 @@ function writeSettings(): void {
   ui.timeLimit.value = String(workspace.timeMs);
   ui.memoryLimit.value = String(workspace.memoryMb);
   ui.typecheck.checked = workspace.typecheck;
+  ui.runtime.value = workspace.runtime;
 }
 
 function save(): void {
@@ -420,7 +426,8 @@ function save(): void {
 function loadSaved(): Workspace | undefined {
   try {
     const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? "null") as Workspace | null;
-    return saved && typeof saved.files === "object" && saved.entry in saved.files ? saved : undefined;
+    // Work saved before runtimes existed runs on QuickJS.
+    return saved && typeof saved.files === "object" && saved.entry in saved.files ? { ...saved, runtime: saved.runtime ?? "quickjs" } : undefined;
   } catch {
     return undefined;
   }

@@ -20,6 +20,7 @@ before(async () => {
     dataDir,
     logLevel: "silent",
     poolSize: 2,
+    node: { enabled: true, size: 1, warm: 1, modules: undefined }, // .ci/run installs bubblewrap
     playgroundDir: fileURLToPath(new URL("../../dist", import.meta.url)),
   });
   browser = await chromium.launch({
@@ -119,6 +120,22 @@ describe("the playground", () => {
     const third = await open(new URL(url!).pathname);
     assert.equal(await third.textContent(".cm-content"), 'console.log("shared code");');
     for (const p of [page, other, third]) await p.context().close();
+  });
+
+  it("runs on real Node.js when chosen in the settings, and a share keeps the choice", async () => {
+    const page = await open();
+    await page.click("#settings-toggle");
+    await page.selectOption("#runtime", "node");
+    await setCode(page, 'const b: Buffer = Buffer.from("node");\nconsole.log(b.toString("hex"), typeof process.versions.v8);');
+    await page.click("#run");
+    await finished(page);
+    assert.match((await page.textContent("#status")) ?? "", /Succeeded · exit code 0/);
+    assert.equal(await page.textContent("#output .chunk.stdout"), "6e6f6465 string\n");
+    await page.click("#share");
+    await page.waitForFunction(() => Boolean(document.getElementById("share")?.dataset.url));
+    const other = await open(new URL((await page.getAttribute("#share", "data-url"))!).pathname);
+    assert.equal(await other.inputValue("#runtime"), "node");
+    for (const p of [page, other]) await p.context().close();
   });
 
   it("keeps unsaved work across a reload", async () => {
