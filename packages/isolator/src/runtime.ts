@@ -424,6 +424,7 @@ export class IsolatedRuntime implements Disposable {
       return body();
     } catch (e) {
       if (e instanceof IsolatorError) throw e;
+      if (e instanceof CallerValueError) throw e.error;
       this.#fault ??= e;
       throw new IsolatedRuntimeFaultedError(`the engine faulted (${e instanceof Error ? e.message : String(e)}); the runtime can no longer be used`, {
         cause: e,
@@ -439,14 +440,15 @@ export class IsolatedRuntime implements Disposable {
       this.#generation++;
       try {
         const promise = this.#guard(start);
-        const settled = await this.#settle(promise, untilIdle);
-        return this.#guard(() => {
-          if (untilIdle) return void settled.dispose(); // a program's completion value is not its result
-          if (!unwrapCompletion) return this.#copyOut(settled);
+        let settled = await this.#settle(promise, untilIdle);
+        if (untilIdle) return void settled.dispose(); // a program's completion value is not its result
+        if (unwrapCompletion) {
+          // A script's completion value that is a promise is awaited, as an async lambda's result is.
           const value = this.#ctx.getProp(settled, "value");
           settled.dispose();
-          return this.#copyOut(value);
-        });
+          settled = this.#engine.ffi.QTS_PromiseState(this.#ctxPtr, value.value) < 0 ? value : await this.#settle(value);
+        }
+        return this.#guard(() => this.#copyOut(settled));
       } finally {
         this.#asyncActive = false;
         this.#completions = [];
@@ -843,7 +845,11 @@ export class IsolatedRuntime implements Disposable {
     const live = this.#objects === undefined ? [] : [this.#ctx.undefined, (this.#liveObjects ??= this.#ctx.getProp(this.#objects, "get"))];
     const result = this.#ctx.callFunction(this.#guestTape().fromTape, this.#ctx.undefined, decoded, ...live);
     decoded.dispose();
-    if (result.error) throw this.#guestError(result.error);
+    if (result.error) {
+      // The tape's own refusal (a registered class's instance shadowing its class) is the value's fault.
+      const error = this.#guestError(result.error);
+      throw error instanceof IsolatedError && error.guestName === "TypeError" ? new IsolatedSerializationError(path, error.message) : error;
+    }
     return result.value;
   }
 
@@ -865,14 +871,14 @@ export class IsolatedRuntime implements Disposable {
     try {
       return { bytes: BjsonWriter.encode(value, this.#options.maxMessageSize, needsTape), tape: false };
     } catch (e) {
-      if (!(e instanceof NeedsTape)) throw stackOverflow(e, path);
+      if (!(e instanceof NeedsTape)) throw callerError(e, path);
     }
     try {
       const t = tape.toTape(value, liveId);
       if (Array.isArray(t) && t[0] === "!") throw new IsolatedSerializationError(path + String(t[1]).slice(1), String(t[2]));
       return { bytes: BjsonWriter.encode(t, this.#options.maxMessageSize), tape: true };
     } catch (e) {
-      throw stackOverflow(e, path);
+      throw callerError(e, path);
     }
   }
 
@@ -902,7 +908,8 @@ export class IsolatedRuntime implements Disposable {
     try {
       return this.#tapeOfHost.fromTape(t, tape.bytes);
     } catch (e) {
-      throw new IsolatedSerializationError("$", `malformed value from the guest (${e instanceof Error ? e.message : String(e)})`);
+      const reason = e instanceof Error ? e.message : String(e);
+      throw new IsolatedSerializationError("$", reason.startsWith("malformed") ? `malformed value from the guest (${reason})` : reason);
     }
   }
 
@@ -959,7 +966,7 @@ export class IsolatedRuntime implements Disposable {
       if (!data) throw new IsolatedMemoryError(this.#options.memoryLimit);
       try {
         const heap = new Uint8Array(this.#engine.memory.buffer, data, length);
-        return BjsonReader.decode(heap);
+        return BjsonReader.decode(heap, this.#options.maxMessageSize);
       } finally {
         this.#engine.free(data);
       }
@@ -1163,9 +1170,19 @@ export class IsolatedRuntime implements Disposable {
   }
 }
 
-/** The host's own stack overflowing while it walks a value is that value's fault, not the engine's. */
-function stackOverflow(e: unknown, path: string): unknown {
-  return e instanceof RangeError && /call stack/i.test(e.message) ? new IsolatedSerializationError(path, "the value nests too deeply") : e;
+/**
+ * What goes wrong while the host walks a caller's value (its getter throws, its proxy trap, the
+ * host's stack overflows on its depth) is the caller's error, never an engine fault.
+ */
+function callerError(e: unknown, path: string): unknown {
+  if (e instanceof IsolatorError) return e;
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return new IsolatedSerializationError(path, "the value nests too deeply");
+  return new CallerValueError(e);
+}
+
+/** Carries a caller's own exception (a throwing getter) out through the fault guard unchanged. */
+class CallerValueError {
+  constructor(readonly error: unknown) {}
 }
 
 /** An error meant for the guest: quickjs-emscripten turns it into a guest Error with this message only. */

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { IsolatedRuntime, IsolatedRuntimeHost, IsolatorError } from "../src/index.js";
+import { IsolatedRuntime, IsolatedRuntimeHost, IsolatedSerializationError, IsolatorError } from "../src/index.js";
 
 let constructed = 0;
 class EnvInfo {
@@ -28,6 +28,15 @@ class Point {
     return Math.hypot(this.x, this.y);
   }
 }
+class Account {
+  constructor(
+    readonly owner: string,
+    readonly role: string,
+  ) {}
+  get isAdmin(): boolean {
+    return this.role === "admin";
+  }
+}
 class Unregistered {
   a = 1;
 }
@@ -44,7 +53,7 @@ before(() => {
 export function getEnvironmentInfo() { return { info: new EnvInfo("QuickJS", 2025), list: [new EnvInfo("nested", 1)] }; }
 `,
   );
-  host = new IsolatedRuntimeHost().withDirectoryModuleLoader(dir).withClass(EnvInfo, "./env.js").withClass(Point);
+  host = new IsolatedRuntimeHost().withDirectoryModuleLoader(dir).withClass(EnvInfo, "./env.js").withClass(Point).withClass(Account);
 });
 after(() => {
   host.dispose();
@@ -97,4 +106,20 @@ test("a class is registered once, by name", () => {
   using other = new IsolatedRuntimeHost();
   other.withClass(Point);
   assert.throws(() => other.withClass(Point), (e: unknown) => e instanceof IsolatorError && /already registered/.test(e.message));
+});
+
+test("a registered class cannot be spoofed: own data shadowing its accessors or methods is refused, both ways", () => {
+  using rt = new IsolatedRuntime(host);
+  const refused = (reason: RegExp) => (e: unknown) => e instanceof IsolatedSerializationError && reason.test(e.message);
+  assert.throws(
+    () => rt.invoke((a: Account) => Object.defineProperty(a, "isAdmin", { value: true, enumerable: true }), new Account("eve", "user")),
+    refused(/an instance of Account has an own property 'isAdmin' that would shadow an accessor or method of its class/),
+  );
+  assert.throws(() => rt.invoke((p: Point) => Object.assign(p, { norm: 99 }), new Point(3, 4)), refused(/'norm'/));
+  assert.throws(() => rt.invoke((p: Point) => Object.assign(p, { toString: "x" }), new Point(3, 4)), refused(/'toString'/), "methods up the chain too");
+  assert.throws(() => rt.invoke((p: Point) => p.x, Object.assign(new Point(1, 2), { norm: 5 })), refused(/'norm'/));
+  const honest = rt.invoke((a: Account) => a, new Account("ann", "admin"));
+  assert.ok(honest instanceof Account);
+  assert.equal(honest.isAdmin, true);
+  assert.equal(rt.invoke((a: Account) => a.isAdmin, new Account("bob", "user")), false);
 });

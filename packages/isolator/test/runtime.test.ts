@@ -168,6 +168,18 @@ describe("invokeAsync and evaluateAsync", () => {
     );
   });
 
+  test("evaluateAsync awaits a completion value that is a promise, as invokeAsync awaits an async lambda", async () => {
+    using rt = newRuntime();
+    assert.equal(await rt.evaluateAsync("Promise.resolve(20).then((x) => x + 1)"), 21);
+    assert.deepEqual(await rt.evaluateAsync("new Promise((r) => setTimeout(() => r({ late: [1, 2] }), 5))"), { late: [1, 2] });
+    assert.equal(await rt.evaluateAsync("await 1; Promise.resolve(Promise.resolve('nested'))"), "nested");
+    await assert.rejects(
+      rt.evaluateAsync("Promise.reject(new TypeError('late'))"),
+      isA(IsolatedError, (e) => assert.equal(e.guestName, "TypeError")),
+    );
+    assert.equal(await rt.evaluateAsync("'plain'"), "plain");
+  });
+
   test("evaluateAsync respects the time limit", async () => {
     using rt = newRuntime({ timeLimit: 200 });
     // a synchronous spin after an await (an endless await loop is covered in hostile.test.ts)

@@ -21,6 +21,9 @@ function roundTrip<T>(rt: IsolatedRuntime, value: T): T {
   return rt.invoke((v: unknown) => v, value) as T;
 }
 
+type ResizableBuffer = ArrayBuffer & { resizable: boolean; maxByteLength: number; resize(length: number): void };
+const resizableBuffer = (length: number, maxByteLength: number) => new (ArrayBuffer as unknown as new (n: number, o: object) => ResizableBuffer)(length, { maxByteLength });
+
 function assertSerializationError(fn: () => unknown, path: string, reason?: RegExp): void {
   assert.throws(fn, (e: unknown) => {
     assert.ok(e instanceof IsolatedSerializationError, `expected IsolatedSerializationError, got ${String(e)}`);
@@ -129,7 +132,7 @@ describe("built-in objects", () => {
     assert.ok(Number.isNaN(gBad.getTime()));
   });
 
-  test("RegExp keeps source, flags and lastIndex", () => {
+  test("RegExp keeps source and flags; lastIndex arrives 0, as in structured clone", () => {
     using rt = newRuntime();
     const re = /ab+c\/[x-z]/gimsuy;
     re.lastIndex = 3;
@@ -138,14 +141,38 @@ describe("built-in objects", () => {
     assert.notEqual(r, re);
     assert.equal(r.source, re.source);
     assert.equal(r.flags, "gimsuy");
-    assert.equal(r.lastIndex, 3);
-    assert.deepEqual(rt.invoke((v: RegExp) => [v instanceof RegExp, v.flags, v.lastIndex, v.test("xxabbc/y")], /ab+c\/[x-z]/y), [true, "y", 0, false]);
+    assert.equal(r.lastIndex, 0);
+    assert.deepEqual(structuredClone(re).lastIndex, 0);
+    assert.deepEqual(rt.invoke((v: RegExp) => [v instanceof RegExp, v.flags, v.lastIndex, v.test("xxabbc/y")], re), [true, "gimsuy", 0, false]);
 
     const g = rt.evaluate<RegExp>("var r = /x(?<n>\\d)/dg; r.lastIndex = 7; r");
     assert.ok(g instanceof RegExp);
     assert.equal(g.source, "x(?<n>\\d)");
     assert.equal(g.flags, "dg");
-    assert.equal(g.lastIndex, 7);
+    assert.equal(g.lastIndex, 0);
+  });
+
+  test("a resizable ArrayBuffer keeps resizable and maxByteLength both ways", () => {
+    using rt = newRuntime();
+    const [resizable, max, length] = rt.invoke((b: ResizableBuffer) => [b.resizable, b.maxByteLength, b.byteLength], resizableBuffer(4, 64));
+    assert.deepEqual([resizable, max, length], [true, 64, 4]);
+    const back = rt.evaluate<ArrayBuffer & { resizable: boolean; maxByteLength: number }>("new ArrayBuffer(8, { maxByteLength: 32 })");
+    assert.deepEqual([back.resizable, back.maxByteLength, back.byteLength], [true, 32, 8]);
+    const [view] = rt.evaluate<[Uint8Array]>("const rb = new ArrayBuffer(4, { maxByteLength: 16 }); new Uint8Array(rb).set([1, 2, 3, 4]); [new Uint8Array(rb, 1, 2), new Map()]");
+    assert.deepEqual([...view], [2, 3]);
+    assert.equal((view.buffer as ArrayBuffer & { resizable: boolean }).resizable, true);
+  });
+
+  test("a typed array or DataView out of its shrunk buffer's bounds is refused by path, and the runtime stays usable", () => {
+    using rt = newRuntime();
+    const buffer = resizableBuffer(16, 32);
+    const typed = new Uint32Array(buffer, 8, 2);
+    const view = new DataView(buffer, 8, 8);
+    buffer.resize(4);
+    assertSerializationError(() => roundTrip(rt, typed), "$[0]", /out of its buffer's bounds/);
+    assertSerializationError(() => roundTrip(rt, { v: [view] }), "$[0].v[0]", /out of its buffer's bounds/);
+    assertSerializationError(() => rt.invoke((m: Map<number, unknown>) => m.size, new Map([[1, typed]])), "$[0].<map value 0>", /out of its buffer's bounds/);
+    assert.equal(rt.invoke((a: number) => a + 1, 1), 2);
   });
 
   test("Map and Set, with object keys and nested containers", () => {
@@ -407,6 +434,19 @@ describe("errors", () => {
     assert.ok(!("cause" in noCause));
   });
 
+  test("an error without an own message arrives without one, both ways, as in structured clone", () => {
+    using rt = newRuntime();
+    const back = roundTrip(rt, new TypeError());
+    assert.ok(back instanceof TypeError);
+    assert.ok(!Object.hasOwn(back, "message"));
+    assert.equal(back.message, "");
+    assert.equal(rt.invoke((e: Error) => Object.hasOwn(e, "message"), new Error()), false);
+    assert.equal(rt.invoke((e: Error) => Object.hasOwn(e, "message"), new Error("")), true);
+    const guest = rt.evaluate<[Error, Error]>("[new RangeError(), new Error('')]");
+    assert.deepEqual(guest.map((e) => Object.hasOwn(e, "message")), [false, true]);
+    assert.ok(!Object.hasOwn(rt.evaluate<AggregateError>("new AggregateError([])"), "message"));
+  });
+
   test("an error's own properties named like Object.prototype members are kept", () => {
     using rt = newRuntime();
     const e = Object.assign(new RangeError("r"), { toString: 1, valueOf: 2, constructor: 3, hasOwnProperty: 4, kept: 5 });
@@ -506,6 +546,22 @@ describe("references and class instances", () => {
 });
 
 describe("values that cannot cross", () => {
+  test("a caller's value whose getter or proxy trap throws gives the caller that exception, and the runtime stays usable", async () => {
+    using rt = newRuntime();
+    const boom = new Error("getter says no");
+    const withGetter = {
+      get secret(): string {
+        throw boom;
+      },
+    };
+    assert.throws(() => rt.invoke((v: unknown) => v, withGetter), (e: unknown) => e === boom);
+    assert.throws(() => rt.invoke((v: unknown) => v, [new Map([["k", withGetter]])]), (e: unknown) => e === boom, "on the tape path too");
+    const trap = new Proxy({}, { ownKeys: () => { throw boom; } });
+    assert.throws(() => rt.invoke((v: unknown) => v, trap), (e: unknown) => e === boom);
+    await assert.rejects(rt.invokeAsync(async (v: unknown) => v, withGetter), (e: unknown) => e === boom);
+    assert.equal(rt.invoke((a: number) => a * 2, 21), 42);
+  });
+
   test("guest return values name the offending path", () => {
     using rt = newRuntime();
     assertSerializationError(() => rt.evaluate("({ items: [0, 1, 2, { fn() {} }] })"), "$.items[3].fn", /function/);

@@ -275,8 +275,9 @@ export class BjsonWriter {
   private typedArray(view: ArrayBufferView): void {
     const kind = TYPED_ARRAYS.findIndex((ctor) => ctor !== undefined && view instanceof ctor);
     if (kind < 0) throw new NeedsTape(); // DataView
-    this.enter(view);
     const ta = view as AnyTypedArray;
+    if ((ta.buffer as ArrayBuffer & { resizable?: boolean }).resizable) throw new NeedsTape(); // it may be out of bounds: the tape refuses that by path
+    this.enter(view);
     this.u8(Tag.TypedArray);
     this.u8(kind);
     this.leb(ta.length);
@@ -327,13 +328,18 @@ export class BjsonReader {
   private readonly view: DataView;
   private readonly buf: Buffer;
 
-  private constructor(bytes: Uint8Array) {
+  private constructor(
+    bytes: Uint8Array,
+    /** Bytes of address space the message's resizable buffers may still reserve (their maxByteLength). */
+    private reservable: number,
+  ) {
     this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  static decode(bytes: Uint8Array): ReadResult {
-    const r = new BjsonReader(bytes);
+  /** `maxReserved`: what all resizable buffers of the message may reserve together (the sum of their maxByteLength). */
+  static decode(bytes: Uint8Array, maxReserved: number): ReadResult {
+    const r = new BjsonReader(bytes, maxReserved);
     try {
       if (r.u8() !== VERSION) throw new Malformed("unknown format version");
       const atomCount = r.leb();
@@ -509,9 +515,14 @@ export class BjsonReader {
     const max = this.leb();
     this.need(length);
     if (max !== NOT_RESIZABLE && max < length) throw new Malformed("bad resizable buffer");
-    // A resizable buffer arrives fixed-length: honouring a guest-chosen maxByteLength would let a
-    // small message reserve gigabytes of the host's address space.
-    const b = new ArrayBuffer(length);
+    let b: ArrayBuffer;
+    if (max === NOT_RESIZABLE) b = new ArrayBuffer(length);
+    else {
+      // A guest-chosen maxByteLength reserves host address space: a small message must not reserve gigabytes.
+      if (max > this.reservable) throw new IsolatedSerializationError("$", "its resizable ArrayBuffers' maxByteLength add up to more than maxMessageSize");
+      this.reservable -= max;
+      b = new (ArrayBuffer as new (length: number, options: { maxByteLength: number }) => ArrayBuffer)(length, { maxByteLength: max });
+    }
     new Uint8Array(b).set(this.buf.subarray(this.pos, this.pos + length));
     this.pos += length;
     this.objects[slot] = b;

@@ -12,13 +12,16 @@
  *   ["#", id]                 a reference to the id-th container already read (cycles, sharing)
  *   ["o", k, v, ...]          object (own enumerable string keys)
  *   ["c", name, k, v, ...]    instance of a registered class: rebuilt with that class's prototype
- *                             (the constructor is not run); an unregistered name arrives plain
+ *                             (the constructor is not run); an unregistered name arrives plain.
+ *                             An own property that would shadow an accessor or method of the
+ *                             prototype chain is refused: own data must not pose as the class's logic
  *   ["a", length, i, v, ...]  array: its index properties (holes absent; like the native
  *                             format, non-index properties of arrays are not copied)
  *   ["m", k, v, ...] / ["s", v, ...]   Map / Set
- *   ["d", time]  ["r", source, flags, lastIndex]   Date / RegExp
+ *   ["d", time]  ["r", source, flags]   Date / RegExp (lastIndex is not copied: it arrives 0)
  *   ["e", name, message, stack, hasCause, cause, errors, k, v, ...]   Error and subclasses
- *                             (errors: AggregateError's list, else undefined)
+ *                             (message: undefined when not an own data property, as in structured
+ *                             clone; errors: AggregateError's list, else undefined)
  *   ["x", value]              an ArrayBuffer or boxed primitive, carried natively
  *   ["t", kind, buffer, offset, length]   typed array (kind: index in intrinsics.typedArrays)
  *   ["v", buffer, offset, length]      DataView
@@ -40,8 +43,9 @@ export interface Tape {
    */
   toTape(value: unknown, liveId?: (o: object) => number | undefined): unknown;
   /**
-   * Rebuilds a value; throws TypeError on a malformed tape or one of more than `maxNodes`
-   * containers. Live references are resolved by `live`; without it, they are malformed.
+   * Rebuilds a value; throws TypeError on a malformed tape ("malformed tape: ...") or one of more
+   * than `maxNodes` containers, or on a class instance whose own data would shadow its class's
+   * accessors or methods. Live references are resolved by `live`; without it, they are malformed.
    */
   fromTape(tape: unknown, maxNodes?: number, live?: (id: number) => unknown): unknown;
 }
@@ -55,8 +59,8 @@ export interface TapeOptions {
 }
 
 export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
-  const { keys, defineProperty, getPrototypeOf, isArray, isView, tagOf, mapForEach, setForEach, mapSet, mapGet, setAdd, getTime } = I;
-  const { regexpSource, regexpFlags, regexpTest, viewBuffer, viewOffset, viewLength, push, join, pop, quote, errors } = I;
+  const { keys, defineProperty, getOwnPropertyDescriptor, getOwnPropertyNames, getPrototypeOf, isArray, isView, tagOf, mapForEach, setForEach, mapSet, mapGet, setAdd, getTime } = I;
+  const { regexpSource, regexpFlags, regexpTest, viewBuffer, viewOffset, viewLength, typedArrayAt, push, join, pop, quote, errors } = I;
   const { Map: MapCtor, Set: SetCtor, Date: DateCtor, RegExp: RegExpCtor, DataView: DataViewCtor } = I;
   const { ArrayBuffer: ArrayBufferCtor, TypeError: TypeErrorCtor, String: StringCtor, typedArrays, bufferSlice } = I;
   const MAX_DEPTH = 2000;
@@ -159,10 +163,12 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
         return out;
       }
       if (tag === "[object Date]") return ["d", getTime(o)];
-      if (tag === "[object RegExp]") return ["r", regexpSource(o), regexpFlags(o), o.lastIndex];
+      if (tag === "[object RegExp]") return ["r", regexpSource(o), regexpFlags(o)];
       if (tag === "[object Error]") {
         const hasCause = "cause" in o;
-        const out: unknown[] = ["e", StringCtor(o.name), StringCtor(o.message), StringCtor(o.stack ?? ""), hasCause, undefined, undefined];
+        const message = getOwnPropertyDescriptor(o, "message");
+        const ownMessage = message !== undefined && "value" in message ? StringCtor(message.value) : undefined;
+        const out: unknown[] = ["e", StringCtor(o.name), ownMessage, StringCtor(o.stack ?? ""), hasCause, undefined, undefined];
         if (hasCause) {
           append(path, ".cause");
           out[5] = walk(o.cause);
@@ -176,11 +182,15 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
         props(out, o, true);
         return out;
       }
-      if (tag === "[object DataView]") return ["v", walk(viewBuffer(o)), viewOffset(o), viewLength(o)];
+      if (tag === "[object DataView]") {
+        const bounds = viewBounds(o);
+        return bounds === undefined ? fail("a DataView out of its buffer's bounds cannot be copied") : ["v", walk(viewBuffer(o)), bounds[0], bounds[1]];
+      }
       if (isView(o)) {
         const kind = typedKind(o);
         if (kind < 0) return fail(`${tag.slice(8, -1)} objects cannot be copied`);
         const ta = o as unknown as Uint8Array;
+        if (outOfBounds(ta)) return fail("a typed array out of its buffer's bounds cannot be copied");
         if (options.privateViews && (ta.byteOffset !== 0 || ta.byteLength !== ta.buffer.byteLength)) {
           const own = bufferSlice(ta.buffer, ta.byteOffset, ta.byteOffset + ta.byteLength);
           mapSet(seen, own, seen.size);
@@ -202,6 +212,24 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
     } catch (e) {
       if (e instanceof Unclonable) return ["!", e.path, e.reason];
       throw e;
+    }
+  }
+
+  /** A DataView's [offset, length], or undefined when its (shrunk, resizable) buffer no longer holds it. */
+  function viewBounds(o: object): [number, number] | undefined {
+    try {
+      return [viewOffset(o), viewLength(o)];
+    } catch {
+      return undefined;
+    }
+  }
+
+  function outOfBounds(ta: Uint8Array): boolean {
+    try {
+      typedArrayAt(ta, 0);
+      return false;
+    } catch {
+      return true;
     }
   }
 
@@ -235,6 +263,22 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
       throw new TypeErrorCtor(`malformed tape: ${what}`);
     };
     const str = (v: unknown): string => (typeof v === "string" ? v : bad("expected a string"));
+    /** Per prototype, the names of accessors and methods along its chain (own data may not shadow them). */
+    const logicOf = new MapCtor<object, Set<string>>();
+    const logic = (proto: object): Set<string> => {
+      let names = mapGet(logicOf, proto) as Set<string> | undefined;
+      if (names !== undefined) return names;
+      names = new SetCtor<string>();
+      for (let p: object | null = proto; p !== null; p = getPrototypeOf(p)) {
+        const own = getOwnPropertyNames(p);
+        for (let i = 0; i < own.length; i++) {
+          const d = getOwnPropertyDescriptor(p, own[i]!)!;
+          if (!("value" in d) || typeof d.value === "function") setAdd(names, own[i]);
+        }
+      }
+      mapSet(logicOf, proto, names);
+      return names;
+    };
     /** `own`: define, never assign (a class prototype's setters must not run on the receiving side). */
     const props = (o: Record<string, unknown>, t: unknown[], from: number, own = false) => {
       if ((t.length - from) % 2) bad("odd property list");
@@ -268,9 +312,16 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
           return o;
         }
         case "c": {
-          const proto = mapGet(prototypesByName, str(t[1])) as object | undefined;
+          const name = str(t[1]);
+          const proto = mapGet(prototypesByName, name) as object | undefined;
           const o = (proto ? I.create(proto) : {}) as Record<string, unknown>;
           push(objects, o);
+          if (proto) {
+            const names = logic(proto);
+            for (let i = 2; i < t.length; i += 2) {
+              if (I.setHas(names, t[i])) throw new TypeErrorCtor(`an instance of ${name} has an own property '${str(t[i])}' that would shadow an accessor or method of its class`);
+            }
+          }
           props(o, t, 2, true);
           return o;
         }
@@ -307,14 +358,14 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
         }
         case "r": {
           const r = new RegExpCtor(str(t[1]), str(t[2]));
-          if (typeof t[3] === "number") r.lastIndex = t[3];
           push(objects, r);
           return r;
         }
         case "e": {
           const name = str(t[1]);
           const Ctor = (hasOwn(errors, name) ? errors[name] : undefined) ?? errors.Error!;
-          const e = (name === "AggregateError" ? new (Ctor as unknown as new (errors: unknown[], message: string) => Error)([], str(t[2])) : new Ctor(str(t[2]))) as Error &
+          const message = t[2] === undefined ? undefined : str(t[2]);
+          const e = (name === "AggregateError" ? new (Ctor as unknown as new (errors: unknown[], message?: string) => Error)([], message) : new Ctor(message)) as Error &
             Record<string, unknown>;
           if (e.name !== name) defineProperty(e, "name", { value: name, writable: true, configurable: true, enumerable: false });
           defineProperty(e, "stack", { value: str(t[3]), writable: true, configurable: true, enumerable: false });

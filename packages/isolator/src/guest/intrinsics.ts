@@ -17,6 +17,8 @@ export function captureIntrinsics(g: typeof globalThis) {
   return {
     keys: O.keys,
     defineProperty: O.defineProperty,
+    getOwnPropertyDescriptor: O.getOwnPropertyDescriptor,
+    getOwnPropertyNames: O.getOwnPropertyNames,
     getPrototypeOf: O.getPrototypeOf,
     create: O.create,
     isArray: g.Array.isArray,
@@ -41,6 +43,8 @@ export function captureIntrinsics(g: typeof globalThis) {
     viewBuffer: uncurry(getter(g.DataView.prototype, "buffer") as () => ArrayBuffer),
     viewOffset: uncurry(getter(g.DataView.prototype, "byteOffset") as () => number),
     viewLength: uncurry(getter(g.DataView.prototype, "byteLength") as () => number),
+    /** Throws on a typed array out of its (shrunk, resizable) buffer's bounds. */
+    typedArrayAt: uncurry(g.Object.getPrototypeOf(g.Uint8Array.prototype).at as (i: number) => unknown),
     apply,
     construct: g.Reflect.construct,
     push: uncurry(g.Array.prototype.push as (v: unknown) => number),
