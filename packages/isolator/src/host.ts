@@ -1,5 +1,6 @@
 import { QuickJSFFI } from "@jitl/quickjs-wasmfile-release-sync/ffi";
 import { QuickJSWASMModule } from "quickjs-emscripten-core";
+import { runtimePointer, verifyHeapLayout } from "./codec/heap-arrays.js";
 import { createTape } from "./codec/tape.js";
 import { createFormatter } from "./guest/format.js";
 import { createObjectTable } from "./guest/objects.js";
@@ -128,7 +129,9 @@ export class IsolatedRuntimeHost implements Disposable {
     // A template boots the engine on memory as instantiation leaves it: never on a wiped, reused one.
     const freshInstance = (limit: number, onAbort: (reason: unknown) => void, min?: number) => this.#newInstance(limit, onAbort, min, false);
     const template = SandboxTemplate.create(freshInstance, scripts, this.#rejectionHook.tableIndex, this.#withStdlib ? this.#stdlib.seedMarker : undefined);
-    verifyRejectionHook(template.instantiate(this.#instance, ENGINE_BASE_MEMORY, () => undefined, INERT_NATIVES));
+    const probe = template.instantiate(this.#instance, ENGINE_BASE_MEMORY, () => undefined, INERT_NATIVES);
+    verifyRejectionHook(probe);
+    verifyHeapLayout({ memory: probe.engine.memory, runtimePointer: runtimePointer(probe.rt) }, probe.ctx);
     this.#wipeFloor = Math.max(this.#wipeFloor, template.imageEnd);
     this.#lowestBreak = Math.min(this.#lowestBreak, template.imageEnd);
     return (this.#templates[kind] = template);

@@ -1,5 +1,6 @@
 import { WeakLifetime, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime } from "quickjs-emscripten-core";
 import { BjsonReader, BjsonWriter, NeedsTape } from "./codec/bjson.js";
+import { holesExceed, runtimePointer, type EngineHeap } from "./codec/heap-arrays.js";
 import type { Tape } from "./codec/tape.js";
 import {
   IsolatedCaptureError,
@@ -109,6 +110,7 @@ export class IsolatedRuntime implements Disposable {
   readonly #rt: QuickJSRuntime;
   readonly #ctx: QuickJSContext;
   readonly #ctxPtr: ContextPointer;
+  readonly #heap: EngineHeap;
   readonly #sources: { prelude: string; tape: string; format: string; objects: string };
   /** The host half of the tape (the host's, with its registered classes). */
   readonly #tapeOfHost: Tape;
@@ -185,6 +187,7 @@ export class IsolatedRuntime implements Disposable {
       return true;
     });
     this.#ctxPtr = (this.#ctx as unknown as ContextInternals).ctx.value as unknown as ContextPointer;
+    this.#heap = { memory: this.#engine.memory, runtimePointer: runtimePointer(this.#rt) };
     if (options[programSupport]) {
       const unhandled = new UnhandledRejections(this.#engine, this.#ctxPtr, (ptr) => (this.#ctx as unknown as ContextMemory).memory.heapValueHandle(ptr), this.#options.memoryLimit);
       this.#engine.onRejection = (promise, reason, handled) => unhandled.track(promise, reason, handled);
@@ -900,7 +903,7 @@ export class IsolatedRuntime implements Disposable {
     if (direct !== undefined && !direct.sawUndefinedInArray) return direct.value;
     const tapeResult = this.#ctx.callFunction(this.#guestTape().toTape, this.#ctx.undefined, handle);
     if (tapeResult.error) throw this.#guestError(tapeResult.error);
-    const tape = this.#readNative(tapeResult.value, budget);
+    const tape = this.#readNative(tapeResult.value, budget, true);
     tapeResult.value.dispose();
     if (tape === undefined) throw new IsolatedSerializationError("$", "the value could not be encoded");
     const t = tape.value;
@@ -945,8 +948,13 @@ export class IsolatedRuntime implements Disposable {
     }
   }
 
-  /** The engine's native encoder; undefined when the value needs the tape. */
-  #readNative(handle: QuickJSHandle, budget = { left: this.#options.maxMessageSize }): ReturnType<typeof BjsonReader.decode> | undefined {
+  /**
+   * The engine's native encoder; undefined when the value needs the tape. It walks arrays up to
+   * their length, holes included, without interrupt polls: unless the value is known `dense` (made
+   * by our own guest code), it runs only while the guest's arrays hold few holes.
+   */
+  #readNative(handle: QuickJSHandle, budget = { left: this.#options.maxMessageSize }, dense = false): ReturnType<typeof BjsonReader.decode> | undefined {
+    if (!dense && holesExceed(this.#heap)) return undefined;
     const { ffi } = this.#engine;
     const ptr = ffi.QTS_bjson_encode(this.#ctxPtr, handle.value);
     const errorPtr = ffi.QTS_ResolveException(this.#ctxPtr, ptr);
@@ -1019,7 +1027,7 @@ export class IsolatedRuntime implements Disposable {
         result.error.dispose();
         return this.#nearMemoryLimit() ? ["InternalError", "out of memory", ""] : ["Error", "the guest threw a value that could not be described", ""];
       }
-      const value = this.#readNative(result.value);
+      const value = this.#readNative(result.value, undefined, true);
       result.value.dispose();
       const d = value?.value;
       if (Array.isArray(d) && d.length === 3 && d.every((x) => typeof x === "string")) return d as [string, string, string];
