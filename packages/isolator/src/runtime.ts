@@ -1,6 +1,6 @@
 import { WeakLifetime, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime } from "quickjs-emscripten-core";
 import { BjsonReader, BjsonWriter, NeedsTape } from "./codec/bjson.js";
-import { holesExceed, runtimePointer, type EngineHeap } from "./codec/heap-arrays.js";
+import { mayWalkHoles, runtimePointer, type EngineHeap } from "./codec/heap-arrays.js";
 import type { Tape } from "./codec/tape.js";
 import {
   IsolatedCaptureError,
@@ -954,7 +954,7 @@ export class IsolatedRuntime implements Disposable {
    * by our own guest code), it runs only while the guest's arrays hold few holes.
    */
   #readNative(handle: QuickJSHandle, budget = { left: this.#options.maxMessageSize }, dense = false): ReturnType<typeof BjsonReader.decode> | undefined {
-    if (!dense && holesExceed(this.#heap)) return undefined;
+    if (!dense && mayWalkHoles(this.#heap, handle.value as unknown as number)) return undefined;
     const { ffi } = this.#engine;
     const ptr = ffi.QTS_bjson_encode(this.#ctxPtr, handle.value);
     const errorPtr = ffi.QTS_ResolveException(this.#ctxPtr, ptr);

@@ -33,6 +33,7 @@ const SHAPE_PROP_COUNT = 32;
 const GC_OBJECT = 0;
 const CLASS_ARRAY = 2;
 const FAST_ARRAY = 0x08;
+const TAG_OBJECT = -1;
 
 /** Where a runtime's engine state lives: its memory and its JSRuntime struct. */
 export interface EngineHeap {
@@ -44,8 +45,14 @@ export function runtimePointer(rt: QuickJSRuntime): number {
   return (rt as unknown as { rt: { value: number } }).rt.value;
 }
 
-/** Whether the guest's arrays hold more than `limit` holes in all (an array over 2^31 long always does). */
-export function holesExceed({ memory, runtimePointer: rt }: EngineHeap, limit = MAX_HOLES): boolean {
+/**
+ * Whether encoding the value at `valuePointer` (a JSValue) natively could walk more than `limit`
+ * holes: it is an object, and the guest's arrays hold more than that in all (an array over 2^31
+ * long always does). Strings and other primitives cost no walk.
+ */
+export function mayWalkHoles({ memory, runtimePointer: rt }: EngineHeap, valuePointer: number, limit = MAX_HOLES): boolean {
+  // A NaN-boxed JSValue: its tag is the high word, JS_TAG_OBJECT is -1.
+  if (new Int32Array(memory.buffer)[(valuePointer >>> 2) + 1] !== TAG_OBJECT) return false;
   return countHoles(memory, rt, limit) > limit;
 }
 
@@ -75,6 +82,11 @@ function countHoles(memory: WebAssembly.Memory, rt: number, limit: number): numb
 /** Checks the offsets above against arrays made in `ctx` (of a throwaway instance). */
 export function verifyHeapLayout(heap: EngineHeap, ctx: QuickJSContext): void {
   const holes = () => countHoles(heap.memory, heap.runtimePointer, Infinity);
+  const [object, text] = [ctx.newObject(), ctx.newString("")];
+  const tagsRead = [new Int32Array(heap.memory.buffer)[(object.value as unknown as number) / 4 + 1], new Int32Array(heap.memory.buffer)[(text.value as unknown as number) / 4 + 1]];
+  object.dispose();
+  text.dispose();
+  if (tagsRead[0] !== TAG_OBJECT || tagsRead[1] === TAG_OBJECT) throw new IsolatorError(`isolator: the engine's value layout is not the pinned version's (tags ${tagsRead.join(", ")})`);
   const before = holes();
   const probe = (source: string) => ctx.unwrapResult(ctx.evalCode(source)).dispose();
   probe("globalThis.fastWithHoles = [1, 2]; fastWithHoles.length = 1002");
