@@ -31,6 +31,7 @@ const ARRAY_COUNT = 40;
 /** JSShape.prop_count: own properties, `length` included. */
 const SHAPE_PROP_COUNT = 32;
 const GC_OBJECT = 0;
+const CLASS_OBJECT = 1;
 const CLASS_ARRAY = 2;
 const FAST_ARRAY = 0x08;
 const TAG_OBJECT = -1;
@@ -47,12 +48,17 @@ export function runtimePointer(rt: QuickJSRuntime): number {
 
 /**
  * Whether encoding the value at `valuePointer` (a JSValue) natively could walk more than `limit`
- * holes: it is an object, and the guest's arrays hold more than that in all (an array over 2^31
- * long always does). Strings and other primitives cost no walk.
+ * holes: it is a plain object or an array (the encoder refuses other objects before descending into
+ * them), and the guest's arrays hold more than that in all (an array over 2^31 long always does).
+ * Primitives, errors and other built-ins cost no count.
  */
 export function mayWalkHoles({ memory, runtimePointer: rt }: EngineHeap, valuePointer: number, limit = MAX_HOLES): boolean {
-  // A NaN-boxed JSValue: its tag is the high word, JS_TAG_OBJECT is -1.
-  if (new Int32Array(memory.buffer)[(valuePointer >>> 2) + 1] !== TAG_OBJECT) return false;
+  // A NaN-boxed JSValue: its tag is the high word (JS_TAG_OBJECT is -1), the object pointer the low one.
+  const words = new Int32Array(memory.buffer);
+  if (words[(valuePointer >>> 2) + 1] !== TAG_OBJECT) return false;
+  const object = words[valuePointer >>> 2]!;
+  const classId = new Uint16Array(memory.buffer)[(object + OBJECT_CLASS) >>> 1];
+  if (classId !== CLASS_OBJECT && classId !== CLASS_ARRAY) return false;
   return countHoles(memory, rt, limit) > limit;
 }
 
@@ -95,7 +101,13 @@ export function verifyHeapLayout(heap: EngineHeap, ctx: QuickJSContext): void {
   const slow = holes() - before - fast;
   probe("fastWithHoles.length = 2 ** 32 - 1");
   const huge = holes();
-  if (fast !== 1000 || slow !== 4999 || huge !== Infinity) {
-    throw new IsolatorError(`isolator: the engine's array layout is not the pinned version's (probes read ${fast}, ${slow}, ${huge})`);
+  const walks = ["({})", "[]", "new Error()"].map((source) => {
+    const value = ctx.unwrapResult(ctx.evalCode(source));
+    const walked = mayWalkHoles(heap, value.value as unknown as number);
+    value.dispose();
+    return walked;
+  });
+  if (fast !== 1000 || slow !== 4999 || huge !== Infinity || walks.join() !== "true,true,false") {
+    throw new IsolatorError(`isolator: the engine's array layout is not the pinned version's (probes read ${fast}, ${slow}, ${huge}, ${walks.join()})`);
   }
 }
