@@ -1,6 +1,6 @@
 import { QuickJSFFI } from "@jitl/quickjs-wasmfile-release-sync/ffi";
 import { QuickJSWASMModule } from "quickjs-emscripten-core";
-import { runtimePointer, verifyHeapLayout } from "./codec/heap-arrays.js";
+import { runtimePointer, verifyHeapLayout } from "./engine/heap-arrays.js";
 import { createTape } from "./codec/tape.js";
 import { createFormatter } from "./guest/format.js";
 import { createObjectTable } from "./guest/objects.js";

@@ -1,6 +1,6 @@
 import { WeakLifetime, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime } from "quickjs-emscripten-core";
 import { BjsonReader, BjsonWriter, NeedsTape } from "./codec/bjson.js";
-import { mayWalkHoles, runtimePointer, type EngineHeap } from "./codec/heap-arrays.js";
+import { mayWalkHoles, runtimePointer, type EngineHeap } from "./engine/heap-arrays.js";
 import type { Tape } from "./codec/tape.js";
 import {
   IsolatedCaptureError,
