@@ -35,10 +35,14 @@ describe("runtime node over HTTP", () => {
     assert.equal(run.stdout, "aGk= [ 'x' ]\n");
   });
 
-  it("keeps Node's APIs type errors for QuickJS runs", async () => {
-    const run = await server.api.runToEnd({ source: `const b: Buffer = Buffer.from("hi");\nconsole.log(b);` });
-    assert.equal(run.status, "compile_error");
-    assert.match(run.diagnostics[0]!.message, /Buffer/);
+  it("type-checks all of Node for node runs, and only the sandbox's modules for QuickJS runs", async () => {
+    const source = `import { cpus } from "node:os";\nimport { writeFileSync } from "node:fs";\nwriteFileSync("/work/out.txt", "x");\nconsole.log(cpus().length > 0);`;
+    const quickjs = await server.api.runToEnd({ source });
+    assert.equal(quickjs.status, "compile_error");
+    assert.match(quickjs.diagnostics.map((d) => d.message).join("\n"), /node:os/);
+    const node = await server.api.runToEnd({ runtime: "node", source });
+    assert.equal(node.status, "succeeded", JSON.stringify(node));
+    assert.equal(node.stdout, "true\n");
   });
 
   it("names the .ts line of an uncaught error", async () => {

@@ -1,8 +1,9 @@
 /**
  * Type-checks a program's files against what its runtime offers: for QuickJS, ECMAScript 2023
  * (without SharedArrayBuffer and Atomics, which the sandbox removes) plus SANDBOX_GLOBALS; for
- * Node.js, ECMAScript 2023 plus Node's own types (@types/node), so `fs`, `Buffer` and `process`
- * type-check there and stay errors for QuickJS. A warm checker: each runtime's lib files are read
+ * Node.js, ECMAScript 2023 plus Node's own types (@types/node), so every Node module (`os`,
+ * `child_process`, all of `fs`) type-checks there and stays an error for QuickJS beyond what its
+ * sandbox offers. A warm checker: each runtime's lib files are read
  * and parsed once per TypeChecker (on its first check), and stay bound across checks, so a check
  * costs only the user's files. Every check builds a fresh Program (and so a fresh ts.TypeChecker),
  * which is what keeps one check's declarations out of the next.
