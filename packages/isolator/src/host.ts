@@ -118,7 +118,7 @@ export class IsolatedRuntimeHost implements Disposable {
     this.#rejectionHook = engine.rejectionHook;
     const probe = this.#newInstance(ENGINE_BASE_MEMORY * 2, () => undefined, 0, false);
     this.#breakAddress = findBreakAddress(probe.memory, probe.heapStart, probe);
-    this.#template("plain");
+    // Templates are booted on first use: a program-only host (a pool worker, the CLI) never boots "plain".
   }
 
   #template(kind: SandboxKind): SandboxTemplate {

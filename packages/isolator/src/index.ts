@@ -18,7 +18,8 @@ export type { IsolatedRuntimePoolOptions, PoolModuleSource, PoolRunOptions, Pool
 export type { Executor, ExecutorStats, RunOptions } from "./executor.js";
 export type { RuntimeLimits } from "./pool/messages.js";
 export type { Language, OutputChunk, ProgramOptions, ProgramSource, RunError, RunResult, RunStatus } from "./program/runner.js";
-export { programPath } from "./program/runner.js";
+export { programPath, runProgram } from "./program/runner.js";
+export type { ProgramHooks } from "./program/runner.js";
 export { transpile } from "./transpile.js";
 export type { SourceDiagnostic, Transpiled } from "./transpile.js";
 export type { ModuleLoader } from "./modules/loaders.js";

@@ -26,9 +26,12 @@ export interface ServerConfig {
   defaultLimits: { timeMs: number; memoryMb: number; outputKb: number };
   maxLimits: { timeMs: number; memoryMb: number; outputKb: number };
   apiKeys: string[];
-  rateLimitPerMinute: number;
+  /** Requests per minute per key or address; null: the default, see effectiveRateLimit. */
+  rateLimitPerMinute: number | null;
   cors: string[];
   logLevel: "silent" | "error" | "warn" | "info" | "debug";
+  /** Log lines as JSON, or readable ("pretty", pino-pretty); default pretty on a terminal. */
+  logFormat: "json" | "pretty";
   /** The built playground (static files served at / and /s/:id). */
   playgroundDir: string;
 }
@@ -75,9 +78,18 @@ export const SETTINGS: Setting[] = [
     help: "require one of the bearer keys in this file (one per line, # comments)",
     apply: (c, v) => void c.apiKeys.push(...readFileSync(v, "utf8").split("\n").map((line) => line.replace(/#.*/, "").trim()).filter(Boolean)),
   },
-  { flag: "--rate-limit", env: "ISOLATOR_RATE_LIMIT", help: "requests per minute per key or IP (default 600)", apply: (c, v) => void (c.rateLimitPerMinute = number("--rate-limit", v, 1)) },
+  { flag: "--rate-limit", env: "ISOLATOR_RATE_LIMIT", help: "requests per minute per key or IP (default: none on loopback without API keys, else 600)", apply: (c, v) => void (c.rateLimitPerMinute = number("--rate-limit", v, 1)) },
   { flag: "--cors", env: "ISOLATOR_CORS", help: "allowed origins, comma-separated, or * (default: none)", apply: (c, v) => void c.cors.push(...v.split(",").map((o) => o.trim()).filter(Boolean)) },
   { flag: "--playground", env: "ISOLATOR_PLAYGROUND", help: "directory of the built playground (default: the monorepo's packages/playground/dist)", apply: (c, v) => void (c.playgroundDir = v) },
+  {
+    flag: "--log-format",
+    env: "ISOLATOR_LOG_FORMAT",
+    help: "json or pretty (default: pretty on a terminal, else json)",
+    apply: (c, v) => {
+      if (v !== "json" && v !== "pretty") throw new Error(`--log-format is json or pretty, got '${v}'`);
+      c.logFormat = v;
+    },
+  },
   { flag: "--log-level", env: "ISOLATOR_LOG_LEVEL", help: "silent, error, warn, info or debug (default info)", apply: (c, v) => void (c.logLevel = v as ServerConfig["logLevel"]) },
 ];
 
@@ -98,11 +110,29 @@ export function defaultConfig(): ServerConfig {
     defaultLimits: { timeMs: 5000, memoryMb: 64, outputKb: 256 },
     maxLimits: { timeMs: 30_000, memoryMb: 512, outputKb: 4096 },
     apiKeys: [],
-    rateLimitPerMinute: 600,
+    rateLimitPerMinute: null,
     cors: [],
     logLevel: "info",
+    logFormat: process.stdout.isTTY ? "pretty" : "json",
     playgroundDir: fileURLToPath(new URL("../../playground/dist", import.meta.url)),
   };
+}
+
+export const DEFAULT_RATE_LIMIT = 600;
+
+/**
+ * The rate limit in force: the configured one; by default none for a service only this machine can
+ * reach without keys (a local script's 1,000 runs meet no 429), and DEFAULT_RATE_LIMIT otherwise.
+ */
+export function effectiveRateLimit(config: Pick<ServerConfig, "host" | "apiKeys" | "rateLimitPerMinute">): number | null {
+  if (config.rateLimitPerMinute !== null) return config.rateLimitPerMinute;
+  return isLoopback(config.host) && config.apiKeys.length === 0 ? null : DEFAULT_RATE_LIMIT;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: addresses nothing outside this machine can connect to. */
+function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 /** Defaults, then environment variables, then flags. */

@@ -3,17 +3,18 @@ import { SETTINGS } from "../config.js";
 
 export const USAGE = `Usage:
   isolator serve [options]        start the HTTP service (and playground) on embedded defaults
-  isolator run <file> [options] [-- args...]
-                                  run one TypeScript or JavaScript file in a sandbox
+  isolator run [options] <file> [args...]
+                                  run a TypeScript or JavaScript program (its sibling imports too) in a sandbox
   isolator openapi                print the HTTP API's OpenAPI document
 
 isolator serve options (each also an environment variable):
 ${SETTINGS.map((s) => `  ${`${s.flag} <value>`.padEnd(24)} ${s.help}\n  ${"".padEnd(24)} env ${s.env}`).join("\n")}
 
-isolator run options:
-  --stdin <file>          feed this file to the program's stdin
+isolator run options (before the file; what follows it goes to the program):
+  --stdin <file>          feed this file to the program's stdin (default: what is piped in)
   --time-limit <ms>       default 5000
   --memory-limit <mb>     default 64
   --no-typecheck          only transpile TypeScript
   --runtime <name>        quickjs (default: the WebAssembly sandbox) or node (real Node.js in a bubblewrap container)
+  --watch                 run again when a file under the entry's directory changes
 `;

@@ -11,7 +11,8 @@ import fastifyStatic from "@fastify/static";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { ServerConfig } from "../config.js";
+import { effectiveRateLimit, type ServerConfig } from "../config.js";
+import { prettyLog } from "./pretty-log.js";
 import { QueueFullError, type RunService } from "../orchestrator/run-service.js";
 import { RuntimeUnavailableError, type Runtime } from "../orchestrator/runtimes.js";
 import { TERMINAL, type RunRecord, type RunRequest, type RunStore, type Snippet } from "../store/run-store.js";
@@ -45,7 +46,7 @@ type CreateRunBody = {
 
 export async function buildApp({ config, store, orchestrator, metrics, health }: Deps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: config.logLevel === "silent" ? false : { level: config.logLevel, redact: ["req.headers.authorization"] },
+    logger: config.logLevel === "silent" ? false : { level: config.logLevel, redact: ["req.headers.authorization"], ...(config.logFormat === "pretty" ? { stream: await prettyLog() } : {}) },
     bodyLimit: config.maxSourceBytes * 2 + 2 * 1024 * 1024, // room for stdin; the source cap is checked per request
     // No coercion: a number where a string belongs is an error, not a string.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
@@ -59,8 +60,9 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
     },
   });
   if (config.cors.length > 0) await app.register(cors, { origin: config.cors.includes("*") ? true : config.cors });
-  await app.register(rateLimit, {
-    max: config.rateLimitPerMinute,
+  const rateLimitPerMinute = effectiveRateLimit(config);
+  if (rateLimitPerMinute !== null) await app.register(rateLimit, {
+    max: rateLimitPerMinute,
     timeWindow: 60_000,
     // Per valid key, else per address: made-up tokens must not each get a fresh allowance.
     keyGenerator: (req) => {

@@ -1,0 +1,34 @@
+/**
+ * Runs a program on disk in this thread, in one sandboxed runtime: no pool, no worker, nothing of
+ * the server loaded. Its imports are read on demand by the library's directory module loader,
+ * rooted at the entry's directory (so the same refusals apply: nothing outside it, symlinks
+ * included). Limits are the runtime's: the memory maximum, and the time limit at the engine's
+ * interrupt polls.
+ */
+import { readFileSync, realpathSync } from "node:fs";
+import { dirname } from "node:path";
+import { IsolatedRuntimeHost, runProgram, type RunResult } from "isolator";
+import type { RunCommand } from "./run-options.js";
+
+export interface LocalRun {
+  /** The entry's real path: the name the sandbox knows it by. */
+  entryPath: string;
+  result: RunResult;
+}
+
+export async function runLocally(command: RunCommand, stdin: string): Promise<LocalRun> {
+  const entryPath = realpathSync(command.file);
+  const source = readFileSync(entryPath, "utf8");
+  const host = new IsolatedRuntimeHost().withDirectoryModuleLoader(dirname(entryPath));
+  try {
+    const result = await runProgram(
+      host,
+      { files: { [entryPath]: source }, entry: entryPath },
+      { stdin, args: command.args, timeLimit: command.timeLimit, memoryLimit: command.memoryMb * 1024 * 1024 },
+      { onOutput: (chunk) => (chunk.stream === "stdout" ? process.stdout : process.stderr).write(chunk.text) },
+    );
+    return { entryPath, result };
+  } finally {
+    host.dispose();
+  }
+}
