@@ -79,7 +79,7 @@ describe("isolator run", () => {
       const ran = await isolator(["--no-typecheck", entry], { cwd: app });
       assert.equal(ran.code, 1, entry);
       assert.doesNotMatch(ran.stdout, /s3cr3t/);
-      assert.match(ran.stderr, /cannot import '\.{1,2}\/(secret|link)\.ts'.*outside/, entry);
+      assert.match(ran.stderr, /cannot import '\.{1,2}\/(secret|link)\.ts': no module loader grants it/, entry);
     }
   });
 

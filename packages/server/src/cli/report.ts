@@ -3,7 +3,7 @@
  * command ran), `file:line:col` as tsc and Node print them, colored on a TTY unless NO_COLOR is set.
  */
 import { readFileSync } from "node:fs";
-import { relative, sep } from "node:path";
+import { basename, dirname, join, relative, sep } from "node:path";
 
 const CODES = { red: 31, yellow: 33, cyan: 36, gray: 90, bold: 1 } as const;
 export type Paint = (color: keyof typeof CODES, text: string) => string;
@@ -15,20 +15,32 @@ export function painter(stream: NodeJS.WriteStream): Paint {
 }
 
 /**
- * Maps the absolute paths the sandbox names (its modules are their real paths) back to the user's:
- * the entry exactly as typed, other files relative to the working directory.
+ * Maps the names the sandbox gives files back to the user's: the entry is named by its real path,
+ * the modules it imports `<dir>:/path` (the directory module loader's guest-facing names, `<dir>`
+ * the base name of the entry's directory). Shown: the entry exactly as typed, other files relative
+ * to the working directory.
  */
 export class DisplayPaths {
   readonly #byPath = new Map<string, string>();
+  readonly #label: string;
 
   constructor(
-    readonly entryPath: string,
-    readonly entryAsTyped: string,
+    entryPath: string,
+    entryAsTyped: string,
+    /** The entry's directory: the module loader's root. */
+    private readonly root: string = dirname(entryPath),
   ) {
     this.#byPath.set(entryPath, entryAsTyped);
+    this.#label = `${basename(root)}:/`;
   }
 
-  name(path: string): string {
+  /** The host path of a name the sandbox uses (a path, or `<dir>:/path`). */
+  hostPath(name: string): string {
+    return name.startsWith(this.#label) ? join(this.root, name.slice(this.#label.length)) : name;
+  }
+
+  name(sandboxName: string): string {
+    const path = this.hostPath(sandboxName);
     let shown = this.#byPath.get(path);
     if (shown === undefined) {
       const rel = relative(process.cwd(), path);
@@ -38,17 +50,23 @@ export class DisplayPaths {
     return shown;
   }
 
-  /** Text (a stack, an error message) with every absolute path of a file it names shown as the user's. */
+  /** Text (a stack, an error message) with every file it names shown as the user's. */
   rewrite(text: string): string {
-    return text.replace(/\/[^\s()'":]+/g, (path) => (path.includes(".") ? this.name(path) : path));
+    return text.replace(FILE_NAME, (name) => (name.startsWith(this.#label) || (name.startsWith("/") && name.includes(".")) ? this.name(name) : name));
+  }
+
+  /** `file:line:col` of the first place in a stack that names a file of the program (host path). */
+  firstFrame(stack: string): { path: string; line: number; column: number } | undefined {
+    for (const m of stack.matchAll(new RegExp(`(${FILE_NAME.source}):(\\d+):(\\d+)`, "g"))) {
+      const path = this.hostPath(m[1]!);
+      if (path.startsWith("/")) return { path, line: Number(m[2]), column: Number(m[3]) };
+    }
+    return undefined;
   }
 }
 
-/** `file:line:col` of the first stack frame that names a file of the program, with the user's path. */
-export function firstFrame(stack: string): { path: string; line: number; column: number } | undefined {
-  const m = /(\/[^\s()'":]+):(\d+):(\d+)/.exec(stack);
-  return m ? { path: m[1]!, line: Number(m[2]), column: Number(m[3]) } : undefined;
-}
+/** A file as the sandbox names it: an absolute path, or `<dir>:/path`. */
+const FILE_NAME = /(?:[\w.-]+:)?\/[^\s()'":]+/g;
 
 /**
  * The source line at `line`, marked under `column`: tsc's excerpt (a gutter, `~` under `width`

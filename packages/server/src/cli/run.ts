@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { RunResult } from "isolator";
 import { checkProgram } from "./typecheck-cache.js";
 import { programFiles } from "./program-files.js";
-import { DisplayPaths, excerpt, firstFrame, painter } from "./report.js";
+import { DisplayPaths, excerpt, painter } from "./report.js";
 import { parseRunCommand, programStdin, type RunCommand } from "./run-options.js";
 
 /** Exit codes for runs that did not end by themselves, after common shell conventions. */
@@ -56,7 +56,7 @@ function report(result: RunResult, paths: DisplayPaths): void {
   const error = result.error;
   if (!error || result.status === "succeeded") return;
   const paint = painter(process.stderr);
-  const frame = firstFrame(error.stack) ?? firstFrame(error.message);
+  const frame = paths.firstFrame(error.stack) ?? paths.firstFrame(error.message);
   const header = frame ? `${paths.name(frame.path)}:${frame.line}\n${excerpt(frame.path, frame.line, frame.column, paint)}\n` : "";
   const title = paint("red", `${error.name}: ${paths.rewrite(error.message)}`);
   const stack = error.stack ? `\n${paths.rewrite(error.stack).replace(/\n+$/, "")}` : "";
