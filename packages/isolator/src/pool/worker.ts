@@ -51,9 +51,10 @@ for (const source of config.modules) {
   if ("directory" in source) host.withDirectoryModuleLoader(source.directory);
   else host.withModuleLoader((specifier, referrer) => callPool?.(MODULE_CALL, [source.custom, specifier, referrer ?? null]) as string | undefined);
 }
-// Warm up before the first task (its deadline starts when it does): the program template, the
-// transpiler and the JIT would otherwise count against a task's time limit.
+// Warm up before the first task (its deadline starts when it does): both templates (programs',
+// and invoke's plain one), the transpiler and the JIT would otherwise count against a task's time limit.
 await runProgram(host, "export {}; console.log(1)");
+new IsolatedRuntime(host, { console: "ignore" }).dispose();
 
 export default async function handle(task: Task): Promise<RunResult | InvokeOutcome | RunRefused | TaskSkipped> {
   if (!startTask(task.flags, threadId)) return { skipped: true }; // cancelled while it waited in the queue
