@@ -20,8 +20,11 @@ export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Errors of the program's files (names relative to its directory), from the cache or a fresh check. */
 export async function checkProgram(files: Record<string, string>, runtime: Runtime): Promise<Diagnostic[]> {
-  const tsVersion = (createRequire(import.meta.url)("typescript/package.json") as { version: string }).version;
-  const hash = createHash("sha256").update(`typescript ${tsVersion}\0${runtime}\0`).update(SANDBOX_GLOBALS).update("\0");
+  const require = createRequire(import.meta.url);
+  const version = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
+  const hash = createHash("sha256").update(`typescript ${version("typescript")} @types/node ${version("@types/node")} ${runtime}\0`);
+  // The checker's own code (its options, its libs) and the sandbox's declarations decide too.
+  hash.update(readFileSync(new URL("../build/typecheck.js", import.meta.url))).update(SANDBOX_GLOBALS).update("\0");
   for (const name of Object.keys(files).sort()) hash.update(`${name.length}:${name}${files[name]!.length}:${files[name]}`);
   const path = join(cacheDirectory(), "typecheck", `${hash.digest("hex")}.json`);
   try {
