@@ -263,17 +263,20 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
       throw new TypeErrorCtor(`malformed tape: ${what}`);
     };
     const str = (v: unknown): string => (typeof v === "string" ? v : bad("expected a string"));
-    /** Per prototype, the names of accessors and methods along its chain (own data may not shadow them). */
-    const logicOf = new MapCtor<object, Set<string>>();
-    const logic = (proto: object): Set<string> => {
-      let names = mapGet(logicOf, proto) as Set<string> | undefined;
+    /**
+     * Per prototype, the names of accessors and methods along its chain (own data may not shadow
+     * them), as a null-prototype record: a property read is the guest's cheapest lookup.
+     */
+    const logicOf = new MapCtor<object, Record<string, true>>();
+    const logic = (proto: object): Record<string, true> => {
+      let names = mapGet(logicOf, proto) as Record<string, true> | undefined;
       if (names !== undefined) return names;
-      names = new SetCtor<string>();
+      names = I.create(null) as Record<string, true>;
       for (let p: object | null = proto; p !== null; p = getPrototypeOf(p)) {
         const own = getOwnPropertyNames(p);
         for (let i = 0; i < own.length; i++) {
           const d = getOwnPropertyDescriptor(p, own[i]!)!;
-          if (!("value" in d) || typeof d.value === "function") setAdd(names, own[i]);
+          if (!("value" in d) || typeof d.value === "function") names[own[i]!] = true;
         }
       }
       mapSet(logicOf, proto, names);
@@ -319,7 +322,7 @@ export function createTape(I: Intrinsics, options: TapeOptions = {}): Tape {
           if (proto) {
             const names = logic(proto);
             for (let i = 2; i < t.length; i += 2) {
-              if (I.setHas(names, t[i])) throw new TypeErrorCtor(`an instance of ${name} has an own property '${str(t[i])}' that would shadow an accessor or method of its class`);
+              if (typeof t[i] === "string" && names[t[i] as string] === true) throw new TypeErrorCtor(`an instance of ${name} has an own property '${str(t[i])}' that would shadow an accessor or method of its class`);
             }
           }
           props(o, t, 2, true);
