@@ -170,7 +170,7 @@ export class IsolatedRuntime implements Disposable {
       {
         call: (name, ...args) => this.#hostCall(name!, args),
         callAsync: (name, args, resolve, reject) => this.#hostCallAsync(name!, args!, resolve!, reject!),
-        console: (level, text, exact) => this.#native(() => this.#write(level!, text!, exact!)),
+        console: (level, text) => this.#native(() => this.#write(level!, text!)),
         load: (name, intrinsics) => this.#native(() => this.#compile(this.#ctx.getString(name!) as "format", intrinsics!)),
       },
     );
@@ -933,6 +933,16 @@ export class IsolatedRuntime implements Disposable {
     }
   }
 
+  /** A guest string's length, in UTF-16 units. */
+  #stringLength(handle: QuickJSHandle): number {
+    const length = this.#ctx.getProp(handle, "length");
+    try {
+      return this.#ctx.getNumber(length);
+    } finally {
+      length.dispose();
+    }
+  }
+
   #primitiveOut(handle: QuickJSHandle): unknown {
     const ffi = this.#engine.ffi;
     switch (this.#ctx.typeof(handle)) {
@@ -1161,13 +1171,14 @@ export class IsolatedRuntime implements Disposable {
     return new Error(`host callback '${name}' failed${detail}`);
   }
 
-  #write(levelHandle: QuickJSHandle, textHandle: QuickJSHandle, exactHandle: QuickJSHandle): void {
+  #write(levelHandle: QuickJSHandle, textHandle: QuickJSHandle): void {
     const sink = this.#options.console;
     const limit = this.#options.maxOutputBytes;
     if (sink === "ignore" || this.#outputBytes >= limit) return; // before reading the text: it may be huge
     const level = this.#ctx.getString(levelHandle) as ConsoleLevel;
-    // The string API stops at a NUL: such text (the guest says which) is read exactly, through the encoder.
-    let text = this.#primitiveOut(exactHandle) === true ? String(this.#read(textHandle)) : this.#ctx.getString(textHandle);
+    let text = this.#ctx.getString(textHandle);
+    // The string API stops at a NUL: text that came back short is read exactly, through the encoder.
+    if (text.length !== this.#stringLength(textHandle)) text = String(this.#read(textHandle));
     const bytes = Buffer.byteLength(text);
     this.#outputBytes += bytes;
     if (this.#outputBytes > limit) {

@@ -15,8 +15,8 @@ export interface HostNatives {
   call(name: string, ...args: unknown[]): unknown;
   /** Starts an async host callback; the host settles it through `resolve` / `reject`. */
   callAsync(name: string, args: unknown[], resolve: (v: unknown) => void, reject: (e: unknown) => void): void;
-  /** Writes one console entry; `exact`: the text holds a NUL, so the host must not read it as a C string. */
-  console(level: string, text: string, exact: boolean): void;
+  /** Writes one console entry. */
+  console(level: string, text: string): void;
   /** Compiles a lazily loaded part of the machinery ("format"), given the captured intrinsics. */
   load(name: "format", intrinsics: Intrinsics): Formatter;
 }
@@ -40,8 +40,7 @@ export function prelude(g: typeof globalThis, natives: HostNatives, capture: typ
   const promiseThen = PromiseCtor.prototype.then;
   const resolved = PromiseCtor.resolve();
   const reflectApply = g.Reflect.apply;
-  const { call: hostCall, callAsync: hostCallAsync, console: consoleNative, load } = natives;
-  const hostConsole = (level: string, text: string) => consoleNative(level, text, I.hasText(text, "\0"));
+  const { call: hostCall, callAsync: hostCallAsync, console: hostConsole, load } = natives;
   let formatter: Formatter | undefined;
   const formatterOf = () => (formatter ??= load("format", I));
 
