@@ -20,6 +20,7 @@ export type { RuntimeLimits } from "./pool/messages.js";
 export type { Language, OutputChunk, ProgramOptions, ProgramSource, RunError, RunResult, RunStatus } from "./program/runner.js";
 export { programPath, runProgram } from "./program/runner.js";
 export type { ProgramHooks } from "./program/runner.js";
+export { outputSegments } from "./program/output.js";
 export { transpile } from "./transpile.js";
 export type { SourceDiagnostic, Transpiled } from "./transpile.js";
 export type { ModuleLoader } from "./modules/loaders.js";

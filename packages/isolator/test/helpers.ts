@@ -1,7 +1,7 @@
 /** Helpers shared by the test files. */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import type { RunResult } from "../src/index.js";
+import { outputSegments, type OutputChunk, type RunResult } from "../src/index.js";
 
 /** An `assert.throws`/`rejects` validator: the error is a `Ctor`, and passes `check` if given. */
 export function isA<E extends Error>(Ctor: abstract new (...args: never[]) => E, check?: (e: E) => void) {
@@ -26,4 +26,15 @@ export function inChildProcess(script: string): Promise<{ code: number | null; s
       resolve({ code: e ? (typeof e.code === "number" ? e.code : null) : 0, signal: e?.signal ?? null, stdout: String(stdout) });
     });
   });
+}
+
+/** A run's output as [stream, text] runs of the same stream, in order, whatever the chunk boundaries. */
+export function streamRuns(output: OutputChunk[]): [string, string][] {
+  const runs: [string, string][] = [];
+  for (const { stream, text } of output.flatMap(outputSegments)) {
+    const last = runs.at(-1);
+    if (last?.[0] === stream) last[1] += text;
+    else runs.push([stream, text]);
+  }
+  return runs;
 }

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { assertSucceeded, inChildProcess, isA } from "./helpers.js";
+import { assertSucceeded, inChildProcess, isA, streamRuns } from "./helpers.js";
 import { setTimeout as delay } from "node:timers/promises";
 import {
   IsolatedCaptureError,
@@ -92,7 +92,7 @@ describe("run", () => {
     ];
     for (const [program, options] of programs) {
       const [pooled, local] = await Promise.all([pool.run(program, options), runProgram(host, program, { timeLimit: TIME_LIMIT, ...options })]);
-      const shape = (r: RunResult) => ({ status: r.status, exitCode: r.exitCode, error: r.error, output: r.output.map((c) => [c.stream, c.text]) });
+      const shape = (r: RunResult) => ({ status: r.status, exitCode: r.exitCode, error: r.error, output: streamRuns(r.output) });
       assert.deepEqual(shape(pooled), shape(local));
     }
   });
@@ -116,7 +116,7 @@ describe("run", () => {
     const result = await running;
     settled = true;
     assertSucceeded(result);
-    assert.deepEqual(result.output.map((c) => [c.stream, c.text]), [["stdout", "first\n"], ["stderr", "second\n"], ["stdout", "third\n"]]);
+    assert.deepEqual(streamRuns(result.output), [["stdout", "first\n"], ["stderr", "second\n"], ["stdout", "third\n"]]);
     assert.ok(seen.length >= 2, `${seen.length} chunks streamed`);
     assert.ok(seen.every((s) => !s.settled));
     // what streamed is the result's output, in the same order

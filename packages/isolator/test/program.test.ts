@@ -5,9 +5,10 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { assertSucceeded, inChildProcess } from "./helpers.js";
-import { IsolatedRuntimeHost, type ProgramOptions, type ProgramSource, type RunResult } from "../src/index.js";
+import { assertSucceeded, inChildProcess, streamRuns } from "./helpers.js";
+import { IsolatedRuntimeHost, outputSegments, type ProgramOptions, type ProgramSource, type RunResult } from "../src/index.js";
 import { runProgram } from "../src/program/runner.js";
+import { FAST_CHUNKS, ProgramOutput, SLOW_COALESCE_MS } from "../src/program/output.js";
 import { ERROR_TRUNCATED } from "../src/program/error-text.js";
 
 const host = new IsolatedRuntimeHost();
@@ -17,9 +18,9 @@ const run = (program: ProgramSource, options: ProgramOptions = {}) => runProgram
 
 /** All output text, or one stream's. */
 function text(result: RunResult, stream?: "stdout" | "stderr"): string {
-  return result.output
-    .filter((c) => stream === undefined || c.stream === stream)
-    .map((c) => c.text)
+  return streamRuns(result.output)
+    .filter(([s]) => stream === undefined || s === stream)
+    .map(([, t]) => t)
     .join("");
 }
 
@@ -48,7 +49,7 @@ describe("output", () => {
     const result = await run(`console.log("one"); console.error("two"); console.info("three"); console.warn("four");`);
     assertSucceeded(result);
     assert.deepEqual(
-      result.output.map((c) => [c.stream, c.text]),
+      streamRuns(result.output),
       [
         ["stdout", "one\n"],
         ["stderr", "two\n"],
@@ -64,7 +65,7 @@ describe("output", () => {
     const result = await run(`process.stdout.write("no newline"); process.stderr.write("err"); process.stdout.write(" then\\n");`);
     assertSucceeded(result);
     assert.deepEqual(
-      result.output.map((c) => [c.stream, c.text]),
+      streamRuns(result.output),
       [
         ["stdout", "no newline"],
         ["stderr", "err"],
@@ -268,7 +269,42 @@ describe("exit codes", () => {
     assert.equal(text(result, "stdout"), "x".repeat(100000));
     assert.equal(streamed, text(result));
     assert.ok(result.output.length < 10_000, `${result.output.length} chunks for 100,000 writes`); // one per 2 ms, however slow the machine
-    assert.deepEqual(result.output.at(-1), { ...result.output.at(-1)!, stream: "stderr", text: "done\n" });
+    assert.deepEqual(streamRuns(result.output).at(-1), ["stderr", "done\n"]);
+  });
+
+  test("alternating one-byte writes to stdout and stderr coalesce into ordered segments: few chunks, exact text and order", async () => {
+    const result = await run(`for (let i = 0; i < 20000; i++) { process.stdout.write("o"); process.stderr.write("e"); }`, { timeLimit: 30_000 });
+    assertSucceeded(result);
+    assert.ok(result.output.length <= FAST_CHUNKS + Math.ceil(result.stats.runMs / SLOW_COALESCE_MS) + 2, `${result.output.length} chunks in ${result.stats.runMs} ms`);
+    assert.ok(result.output.length < 2000, `${result.output.length} chunks for 40,000 writes`);
+    const runs = streamRuns(result.output);
+    assert.equal(runs.length, 40_000);
+    assert.ok(runs.every(([stream, text], i) => text === (i % 2 === 0 ? "o" : "e") && stream === (i % 2 === 0 ? "stdout" : "stderr")));
+    for (const chunk of result.output) {
+      assert.ok(chunk.switches === undefined || chunk.switches.every((at, i, all) => at > 0 && at < chunk.text.length && (i === 0 || at > all[i - 1]!)), JSON.stringify(chunk.switches));
+    }
+  });
+
+  test("past its first chunks, a run's output goes out at most once per 100 ms, whatever the writes' pace", () => {
+    // Writes 3 ms apart (a clock the test moves): each would be a chunk of its own within the 2 ms window.
+    let now = 0;
+    const output = new ProgramOutput(1 << 20, 0, undefined, () => undefined, () => now);
+    for (let i = 0; i < 3000; i++, now += 3) output.write(i % 2 === 0 ? "stdout" : "stderr", "x");
+    output.flush();
+    assert.equal(output.chunks.map((c) => c.text).join(""), "x".repeat(3000));
+    // 1,000 chunks in the first 3 s, then one per 100 ms of the remaining 6 s.
+    assert.ok(output.chunks.length <= FAST_CHUNKS + Math.ceil((3000 * 3 - FAST_CHUNKS * 3) / SLOW_COALESCE_MS) + 1, `${output.chunks.length} chunks`);
+    assert.ok(output.chunks.length > FAST_CHUNKS, "the first chunks go out at the fast pace");
+    assert.equal(streamRuns(output.chunks).length, 3000, "the streams' order is kept");
+  });
+
+  test("outputSegments splits a chunk at its switches", () => {
+    assert.deepEqual(outputSegments({ stream: "stdout", text: "abcdef", timeMs: 0, switches: [2, 3] }), [
+      { stream: "stdout", text: "ab" },
+      { stream: "stderr", text: "c" },
+      { stream: "stdout", text: "def" },
+    ]);
+    assert.deepEqual(outputSegments({ stream: "stderr", text: "xy", timeMs: 0 }), [{ stream: "stderr", text: "xy" }]);
   });
 
   test("a flood of rejections is counted exactly, and the host holds only the first few", async () => {

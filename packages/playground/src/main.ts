@@ -285,8 +285,14 @@ function follow(id: string): void {
   events = new EventSource(`/api/runs/${id}/events`);
   events.addEventListener("status", (e) => setStatus(label((JSON.parse((e as MessageEvent<string>).data) as { status: string }).status), "busy"));
   events.addEventListener("output", (e) => {
-    const chunk = JSON.parse((e as MessageEvent<string>).data) as { stream: string; text: string };
-    append(chunk.text, chunk.stream);
+    // One chunk may hold both streams: `switches` are the offsets in `text` where the stream flips.
+    const chunk = JSON.parse((e as MessageEvent<string>).data) as { stream: string; text: string; switches?: number[] };
+    let stream = chunk.stream;
+    let from = 0;
+    for (const at of [...(chunk.switches ?? []), chunk.text.length]) {
+      if (at > from) append(chunk.text.slice(from, at), stream);
+      [from, stream] = [at, stream === "stdout" ? "stderr" : "stdout"];
+    }
   });
   events.addEventListener("run", (e) => {
     events?.close();

@@ -3,6 +3,7 @@
  * DELETE and purge, health, Prometheus metrics and the OpenAPI document.
  */
 import Database from "better-sqlite3";
+import { outputSegments, type OutputChunk } from "isolator";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -46,10 +47,11 @@ describe("Server-Sent Events", () => {
     const statuses = numbered.filter((e) => e.event === "status").map((e) => (e.data as { status: string }).status);
     assert.deepEqual(statuses, ["queued", "building", "running", "succeeded"]);
     for (const e of numbered.filter((e) => e.event === "status")) assert.ok(!Number.isNaN(Date.parse((e.data as { at: string }).at)));
-    const outputs = numbered.filter((e) => e.event === "output").map((e) => e.data as { stream: string; text: string; timeMs: number });
+    const outputs = numbered.filter((e) => e.event === "output").map((e) => e.data as OutputChunk);
     assert.ok(outputs.every((o) => (o.stream === "stdout" || o.stream === "stderr") && typeof o.timeMs === "number"), JSON.stringify(outputs));
-    assert.equal(outputs.filter((o) => o.stream === "stdout").map((o) => o.text).join(""), "line 0\nline 1\nline 2\n");
-    assert.equal(outputs.filter((o) => o.stream === "stderr").map((o) => o.text).join(""), "done\n");
+    const segments = outputs.flatMap(outputSegments);
+    assert.equal(segments.filter((o) => o.stream === "stdout").map((o) => o.text).join(""), "line 0\nline 1\nline 2\n");
+    assert.equal(segments.filter((o) => o.stream === "stderr").map((o) => o.text).join(""), "done\n");
     // Output comes between running and the terminal status.
     const running = numbered.find((e) => e.event === "status" && (e.data as { status: string }).status === "running")!;
     const last = numbered.at(-1)!;

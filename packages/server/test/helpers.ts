@@ -30,7 +30,7 @@ export interface RunView {
   diagnostics: { file: string; line: number; column: number; endLine: number; endColumn: number; code: number; category: string; message: string }[];
   stdout: string;
   stderr: string;
-  output: { stream: "stdout" | "stderr"; text: string; timeMs: number }[];
+  output: { stream: "stdout" | "stderr"; text: string; timeMs: number; switches?: number[] }[];
   exitCode: number | null;
   error: { name: string; message: string; stack: string } | null;
   stats: { queuedMs: number | null; buildMs: number | null; runMs: number | null; memoryPeakBytes: number | null };

@@ -1,22 +1,41 @@
 /**
  * A program's stdout and stderr: ordered chunks, capped in bytes, streamed as they are written.
- * The first write after a pause goes out at once; writes that follow it within COALESCE_MS on the
- * same stream are held back and go out together, as one chunk, once that time has passed (seen at
- * the next write or at the engine's next interrupt poll), the stream changes, the host next gets
- * control, or the program ends. A loop of one-byte writes makes about one chunk a millisecond
- * rather than one per write, so no amount of writing multiplies the host's work (messages, stored
- * events) beyond the bytes.
+ * The first write after a pause goes out at once; writes that follow it within the coalescing
+ * window, to either stream, are held back and go out together as one chunk (ordered segments, see
+ * OutputChunk) once that time has passed (seen at the next write or at the engine's next interrupt
+ * poll), the host next gets control, or the program ends. The window is COALESCE_MS for a run's
+ * first FAST_CHUNKS chunks, then SLOW_COALESCE_MS: a run sends at most FAST_CHUNKS + one chunk per
+ * SLOW_COALESCE_MS, however it writes (alternating one-byte writes to stdout and stderr included),
+ * so no amount of writing multiplies the host's work (messages, stored events) beyond the bytes.
  */
 import type { OutputChunk } from "./runner.js";
 
 export const COALESCE_MS = 2;
+export const FAST_CHUNKS = 1000;
+export const SLOW_COALESCE_MS = 100;
 const MAX_CHUNK_CHARS = 64 * 1024;
+
+/** A chunk's segments, in order: one per run of writes to the same stream. */
+export function outputSegments(chunk: OutputChunk): { stream: "stdout" | "stderr"; text: string }[] {
+  const switches = chunk.switches ?? [];
+  const segments: { stream: "stdout" | "stderr"; text: string }[] = [];
+  let stream = chunk.stream;
+  let from = 0;
+  for (const at of [...switches, chunk.text.length]) {
+    if (at > from) segments.push({ stream, text: chunk.text.slice(from, at) });
+    from = at;
+    stream = stream === "stdout" ? "stderr" : "stdout";
+  }
+  return segments;
+}
 
 export class ProgramOutput {
   readonly chunks: OutputChunk[] = [];
   #bytes = 0;
   #exceeded = false;
   #pending: OutputChunk | undefined;
+  /** The stream of the pending chunk's last segment. */
+  #pendingStream: "stdout" | "stderr" = "stdout";
   #lastSent = -Infinity;
 
   constructor(
@@ -25,6 +44,8 @@ export class ProgramOutput {
     private readonly onChunk: ((chunk: OutputChunk) => void) | undefined,
     /** Called once, when a write passes the cap (what fits of it is kept). */
     private readonly onExceeded: () => void,
+    /** Milliseconds, the same clock as `started`. */
+    private readonly clock: () => number = () => performance.now(),
   ) {}
 
   get exceeded(): boolean {
@@ -42,24 +63,27 @@ export class ProgramOutput {
     }
     this.#bytes += Buffer.byteLength(text);
     if (text === "") return;
-    const now = performance.now() - this.started;
+    const now = this.clock() - this.started;
     const pending = this.#pending;
-    if (pending && pending.stream === stream && now - this.#lastSent < COALESCE_MS && pending.text.length + text.length <= MAX_CHUNK_CHARS) {
+    if (pending && now - this.#lastSent < this.#window && pending.text.length + text.length <= MAX_CHUNK_CHARS) {
+      if (this.#pendingStream !== stream) (pending.switches ??= []).push(pending.text.length);
+      this.#pendingStream = stream;
       pending.text += text;
       return;
     }
     this.flush();
-    const chunk = { stream, text, timeMs: Math.round(now * 1000) / 1000 };
-    if (now - this.#lastSent >= COALESCE_MS) this.#send(chunk, now);
+    const chunk: OutputChunk = { stream, text, timeMs: Math.round(now * 1000) / 1000 };
+    if (now - this.#lastSent >= this.#window) this.#send(chunk, now);
     else {
       this.#pending = chunk;
+      this.#pendingStream = stream;
       queueMicrotask(() => this.flush()); // runs once the guest has yielded to the host
     }
   }
 
   /** Sends what is held back once its time has passed: while the guest runs on without writing or yielding. */
   flushIfDue(): void {
-    if (this.#pending && performance.now() - this.started - this.#lastSent >= COALESCE_MS) this.flush();
+    if (this.#pending && this.clock() - this.started - this.#lastSent >= this.#window) this.flush();
   }
 
   /** Sends what is held back. */
@@ -67,7 +91,12 @@ export class ProgramOutput {
     const pending = this.#pending;
     if (!pending) return;
     this.#pending = undefined;
-    this.#send(pending, performance.now() - this.started);
+    this.#send(pending, this.clock() - this.started);
+  }
+
+  /** How long writes are held back to go out together: longer once the run has sent many chunks. */
+  get #window(): number {
+    return this.chunks.length < FAST_CHUNKS ? COALESCE_MS : SLOW_COALESCE_MS;
   }
 
   #send(chunk: OutputChunk, now: number): void {

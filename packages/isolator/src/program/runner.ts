@@ -19,9 +19,16 @@ export type Language = "typescript" | "javascript";
 export type ProgramSource = string | { files: Record<string, string>; entry: string };
 export type RunStatus = "succeeded" | "failed" | "timed_out" | "memory_exceeded" | "output_exceeded" | "cancelled" | "crashed";
 
+/**
+ * Output written close together, in order. Writes to both streams within one chunk are ordered
+ * segments: `stream` is the first segment's, and each offset in `switches` (UTF-16 positions in
+ * `text`, increasing) starts a segment of the other stream. Read it with `outputSegments`.
+ */
 export interface OutputChunk {
   stream: "stdout" | "stderr";
   text: string;
+  /** Where the stream flips within `text`; absent when the whole chunk is one stream. */
+  switches?: number[];
   /** Milliseconds since the program started. */
   timeMs: number;
 }

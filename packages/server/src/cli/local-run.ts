@@ -8,6 +8,7 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { dirname } from "node:path";
 import { IsolatedRuntimeHost, runProgram, type RunResult } from "isolator";
+import { printOutput } from "./print-output.js";
 import type { RunCommand } from "./run-options.js";
 
 export interface LocalRun {
@@ -25,7 +26,7 @@ export async function runLocally(command: RunCommand, stdin: string): Promise<Lo
       host,
       { files: { [entryPath]: source }, entry: entryPath },
       { stdin, args: command.args, timeLimit: command.timeLimit, memoryLimit: command.memoryMb * 1024 * 1024 },
-      { onOutput: (chunk) => (chunk.stream === "stdout" ? process.stdout : process.stderr).write(chunk.text) },
+      { onOutput: printOutput },
     );
     return { entryPath, result };
   } finally {

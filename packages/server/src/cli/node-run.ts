@@ -6,6 +6,7 @@
  */
 import type { RunResult } from "isolator";
 import { programFiles } from "./program-files.js";
+import { printOutput } from "./print-output.js";
 import type { RunCommand } from "./run-options.js";
 
 export async function runInNode(command: RunCommand, stdin: string): Promise<RunResult> {
@@ -15,7 +16,7 @@ export async function runInNode(command: RunCommand, stdin: string): Promise<Run
   try {
     return await executor.run(
       { files, entry },
-      { stdin, args: command.args, onOutput: (chunk) => (chunk.stream === "stdout" ? process.stdout : process.stderr).write(chunk.text) },
+      { stdin, args: command.args, onOutput: printOutput },
     );
   } finally {
     await executor.close();

@@ -1,4 +1,5 @@
 /** The public shape of a run, as every route answers it. */
+import { outputSegments } from "isolator";
 import type { RunRecord, RunStore } from "../store/run-store.js";
 import { goneError } from "./http-error.js";
 
@@ -11,10 +12,11 @@ export async function view(run: RunRecord, store: RunStore) {
   if (run.purged || !run.request) throw goneError(run.id);
   const { language } = run.request;
   const output = await store.output(run.id);
+  const segments = output.flatMap(outputSegments);
   const text = (stream: "stdout" | "stderr") =>
-    output
-      .filter((c) => c.stream === stream)
-      .map((c) => c.text)
+    segments
+      .filter((s) => s.stream === stream)
+      .map((s) => s.text)
       .join("");
   return {
     id: run.id,

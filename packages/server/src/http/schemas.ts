@@ -110,7 +110,13 @@ const diagnostic = {
 
 const chunk = {
   type: "object",
-  properties: { stream: { type: "string", enum: ["stdout", "stderr"] }, text: { type: "string" }, timeMs: { type: "number" } },
+  description: "Output written close together. `stream` is the first segment's; each offset in `switches` (UTF-16 positions in `text`, increasing) starts a segment of the other stream.",
+  properties: {
+    stream: { type: "string", enum: ["stdout", "stderr"] },
+    text: { type: "string" },
+    timeMs: { type: "number" },
+    switches: { type: "array", items: { type: "integer" } },
+  },
 } as const;
 
 export const runStatuses = ["queued", "building", "running", "succeeded", "failed", "compile_error", "timed_out", "memory_exceeded", "output_exceeded", "cancelled", "internal_error"];

@@ -7,6 +7,7 @@
  * its status event, in one transaction) only if the run is in one of them, so two nodes racing on
  * a run (a worker finishing it, an API node cancelling it) cannot both win.
  */
+import type { OutputChunk } from "isolator";
 import type { Diagnostic } from "../build/typecheck.js";
 import type { Runtime } from "../orchestrator/runtimes.js";
 
@@ -50,11 +51,8 @@ export interface Snippet {
   args: string[];
 }
 
-export interface OutputChunk {
-  stream: "stdout" | "stderr";
-  text: string;
-  timeMs: number;
-}
+/** Output as the executors report it (ordered segments of stdout and stderr: see outputSegments). */
+export type { OutputChunk };
 
 export interface RunRecord {
   id: string;
