@@ -9,6 +9,8 @@ import { join } from "node:path";
 
 const ROOT = "/sys/fs/cgroup";
 const PREFIX = "isolator-";
+/** Groups made by this process so far (every executor in it shares the numbering). */
+let made = 0;
 
 export interface CgroupLimits {
   memoryBytes: number;
@@ -36,7 +38,8 @@ export interface Cgroup {
 
 export interface CgroupFactory {
   readonly version: 1 | 2;
-  create(name: string): Cgroup;
+  /** A new sandbox's groups, named after this process and a number no other executor in it uses. */
+  create(): Cgroup;
 }
 
 /** Where to make groups here, or undefined if this process may not. Also removes groups left by dead processes. */
@@ -60,7 +63,8 @@ function v1(): CgroupFactory | undefined {
   const [memoryParent, pidsParent, cpuParent] = parents as [string, string, string];
   return {
     version: 1,
-    create(name) {
+    create() {
+      const name = String(++made);
       const dirs = [memoryParent, pidsParent, cpuParent].map((p) => join(p, `${PREFIX}${process.pid}-${name}`));
       for (const dir of dirs) mkdirSync(dir);
       const [m, p, c] = dirs as [string, string, string];
@@ -108,7 +112,8 @@ function v2(): CgroupFactory | undefined {
   sweep(parent, (dir) => writeFileSync(join(dir, "cgroup.kill"), "1"));
   return {
     version: 2,
-    create(name) {
+    create() {
+      const name = String(++made);
       const dir = join(parent, `${PREFIX}${process.pid}-${name}`);
       mkdirSync(dir);
       let oomBefore = 0;

@@ -76,7 +76,6 @@ export class NodeExecutor implements Executor {
   readonly #cancels = new Set<() => void>();
   #booting = 0;
   #running = 0;
-  #sandboxes = 0;
   #closed = false;
   #counts = { completed: 0, timedOut: 0, crashed: 0, cancelled: 0 };
 
@@ -269,7 +268,7 @@ export class NodeExecutor implements Executor {
 
   #boot(memoryLimit: number): Sandbox {
     const spec: SandboxSpec = { ...this.#spec, memoryLimit, rlimits: { ...this.#spec.rlimits, ...(this.#spec.rlimits.data !== undefined ? { data: memoryLimit } : {}) } };
-    const cgroup = this.#cgroups?.create(String(++this.#sandboxes));
+    const cgroup = this.#cgroups?.create();
     return new Sandbox(sandboxCommand(spec, this.#libraries), cgroup, memoryLimit);
   }
 
