@@ -8,6 +8,7 @@ import { captureIntrinsics } from "./guest/intrinsics.js";
 import { loadEngine, type StackExports, type SyncModuleFactory } from "./engine/emscripten-sync.js";
 import { findBreakAddress, programBreak, restingStackPointer, trustworthy, wipe } from "./engine/recycle.js";
 import { receiveRejections, type RejectionHook, type RejectionListener } from "./engine/rejection-hook.js";
+import { loadTemplate, saveTemplate, templateKey } from "./engine/saved-templates.js";
 import { SandboxTemplate, type NativeFunctions, type Sandbox } from "./engine/sandbox.js";
 import { IsolatedRuntimeDisposedError, IsolatorError } from "./errors.js";
 import { lambdaSource } from "./lambda.js";
@@ -94,6 +95,8 @@ export class IsolatedRuntimeHost implements Disposable {
   /** The guest standard library, run in every template after the prelude. */
   readonly #stdlib = stdlibScript();
   readonly #withStdlib: boolean;
+  readonly #templateCache: string | undefined;
+  readonly #fingerprint: string;
   /** Guest sources, built once per host: the prelude runs in every runtime, the rest on first need. */
   readonly #sources = {
     prelude: `(${prelude.toString()})(globalThis, globalThis.__isolatorNatives, ${captureIntrinsics.toString()})`,
@@ -109,9 +112,15 @@ export class IsolatedRuntimeHost implements Disposable {
   readonly #spareEngines = new Map<number, EngineInstance[]>();
   #spareCount = 0;
 
-  constructor(options: { [withoutStdlib]?: boolean } = {}) {
+  /**
+   * `templateCache`: a directory (writable by its owner only) where the memory images runtimes start
+   * from are saved, so the next process with the same engine and library starts without booting them.
+   */
+  constructor(options: { [withoutStdlib]?: boolean; templateCache?: string } = {}) {
     this.#withStdlib = options[withoutStdlib] !== true;
+    this.#templateCache = options.templateCache;
     const engine = loadEngine();
+    this.#fingerprint = engine.fingerprint;
     this.#wasmModule = engine.wasmModule;
     this.#factory = engine.factory;
     this.#stackExports = engine.stack;
@@ -126,15 +135,36 @@ export class IsolatedRuntimeHost implements Disposable {
     if (existing) return existing;
     const base = this.#withStdlib ? [this.#sources.prelude, this.#stdlib.script] : [this.#sources.prelude];
     const scripts = kind === "plain" ? base : [...base, this.#sources.program];
-    // A template boots the engine on memory as instantiation leaves it: never on a wiped, reused one.
-    const freshInstance = (limit: number, onAbort: (reason: unknown) => void, min?: number) => this.#newInstance(limit, onAbort, min, false);
-    const template = SandboxTemplate.create(freshInstance, scripts, this.#rejectionHook.tableIndex, this.#withStdlib ? this.#stdlib.seedMarker : undefined);
-    const probe = template.instantiate(this.#instance, ENGINE_BASE_MEMORY, () => undefined, INERT_NATIVES);
-    verifyRejectionHook(probe);
-    verifyHeapLayout({ memory: probe.engine.memory, runtimePointer: runtimePointer(probe.rt) }, probe.ctx);
+    // The standard library's key marker is random per host (each instance gets its own key anyway): not part of the key.
+    const marker = Buffer.from(this.#stdlib.seedMarker).toString("hex");
+    const key = templateKey([this.#fingerprint, this.#rejectionHook.tableIndex, this.#breakAddress, ENGINE_BASE_MEMORY, ...scripts.map((script) => script.replace(marker, ""))]);
+    let template = this.#templateCache === undefined ? undefined : loadTemplate(this.#templateCache, key);
+    try {
+      if (template) this.#verify(template);
+    } catch {
+      template = undefined; // a saved image that does not behave: boot afresh, and replace it
+    }
+    if (!template) {
+      template = this.#bootTemplate(scripts);
+      this.#verify(template);
+      if (this.#templateCache !== undefined) saveTemplate(this.#templateCache, key, template);
+    }
     this.#wipeFloor = Math.max(this.#wipeFloor, template.imageEnd);
     this.#lowestBreak = Math.min(this.#lowestBreak, template.imageEnd);
     return (this.#templates[kind] = template);
+  }
+
+  #bootTemplate(scripts: string[]): SandboxTemplate {
+    // A template boots the engine on memory as instantiation leaves it: never on a wiped, reused one.
+    const freshInstance = (limit: number, onAbort: (reason: unknown) => void, min?: number) => this.#newInstance(limit, onAbort, min, false);
+    return SandboxTemplate.create(freshInstance, scripts, this.#rejectionHook.tableIndex, this.#withStdlib ? this.#stdlib.seedMarker : undefined);
+  }
+
+  /** Throws unless a sandbox of the template shows the engine's hooks and heap as expected. */
+  #verify(template: SandboxTemplate): void {
+    const probe = template.instantiate(this.#instance, ENGINE_BASE_MEMORY, () => undefined, INERT_NATIVES);
+    verifyRejectionHook(probe);
+    verifyHeapLayout({ memory: probe.engine.memory, runtimePointer: runtimePointer(probe.rt) }, probe.ctx);
   }
 
   /**

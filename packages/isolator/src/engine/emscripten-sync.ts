@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
@@ -53,6 +54,8 @@ export interface LoadedEngine {
   factory: SyncModuleFactory;
   stack: StackExports;
   rejectionHook: Omit<RejectionHook, "bytes">;
+  /** A hash of the engine as compiled (glue and WebAssembly): a saved memory image fits only the same engine. */
+  fingerprint: string;
 }
 
 /** Compiles the engine once (with the promise rejection hook added): the module, a synchronous glue factory, its stack exports. */
@@ -70,7 +73,8 @@ export function loadEngine(): LoadedEngine {
   const factory = moduleShim.exports as unknown as SyncModuleFactory;
   const { bytes, ...rejectionHook } = addRejectionHook(readFileSync(WASM_PATH));
   const wasmModule = new WebAssembly.Module(bytes);
-  return { wasmModule, factory, stack, rejectionHook };
+  const fingerprint = createHash("sha256").update(source).update(bytes).digest("hex");
+  return { wasmModule, factory, stack, rejectionHook, fingerprint };
 }
 
 /**

@@ -108,6 +108,39 @@ export class SandboxTemplate {
     return new SandboxTemplate(image, imageEnd, rtPtr, ctxPtr, internalPtrs, findRandomState(memory, ctxPtr, before, after), keyMarker && findKey(memory, keyMarker));
   }
 
+  /** The template as bytes (a header, then the image), for a later process to start from (saved-templates.ts). */
+  serialize(): Buffer {
+    const layout = { imageEnd: this.imageEnd, rtPtr: this.rtPtr, ctxPtr: this.ctxPtr, internalPtrs: this.internalPtrs, randomStateOffset: this.randomStateOffset, keyOffset: this.keyOffset ?? null };
+    const header = Buffer.from(JSON.stringify({ ...layout, chunks: this.image.map((c) => [c.offset, c.bytes.length]) }));
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(header.length);
+    return Buffer.concat([length, header, ...this.image.map((c) => c.bytes)]);
+  }
+
+  /** A template from serialize()'s bytes; throws on anything malformed (the caller boots a fresh one instead). */
+  static deserialize(bytes: Buffer): SandboxTemplate {
+    const headerLength = bytes.readUInt32LE(0);
+    const h = JSON.parse(bytes.subarray(4, 4 + headerLength).toString()) as Record<string, unknown>;
+    const offset = (v: unknown): number => {
+      if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw new IsolatorError("a saved template's layout is malformed");
+      return v;
+    };
+    const internalPtrs = {} as Record<keyof GuestInternals, number>;
+    for (const name of INTERNAL_NAMES) internalPtrs[name] = offset((h.internalPtrs as Record<string, unknown> | undefined)?.[name]);
+    const image: Chunk[] = [];
+    let at = 4 + headerLength;
+    let end = 0;
+    for (const chunk of Array.isArray(h.chunks) ? (h.chunks as unknown[]) : []) {
+      const [start, length] = Array.isArray(chunk) ? chunk.map(offset) : [];
+      if (start === undefined || length === undefined || start < end || at + length > bytes.length) throw new IsolatorError("a saved template's image is malformed");
+      image.push({ offset: start, bytes: new Uint8Array(bytes.subarray(at, at + length)) });
+      at += length;
+      end = start + length;
+    }
+    if (at !== bytes.length || offset(h.imageEnd) !== end) throw new IsolatorError("a saved template's image is malformed");
+    return new SandboxTemplate(image, end, offset(h.rtPtr), offset(h.ctxPtr), internalPtrs, offset(h.randomStateOffset), h.keyOffset === null ? undefined : offset(h.keyOffset));
+  }
+
   /** A new sandbox: a fresh instance holding a copy of the template's memory. */
   instantiate(newInstance: NewInstance, memoryLimit: number, onAbort: (reason: unknown) => void, natives: NativeFunctions): Sandbox {
     const engine = newInstance(memoryLimit, onAbort, this.imageEnd);

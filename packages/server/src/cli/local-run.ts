@@ -6,10 +6,11 @@
  * interrupt polls.
  */
 import { readFileSync, realpathSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { IsolatedRuntimeHost, runProgram, type RunResult } from "isolator";
 import { printOutput } from "./print-output.js";
 import type { RunCommand } from "./run-options.js";
+import { cacheDirectory } from "./typecheck-cache.js";
 
 export interface LocalRun {
   /** The entry's real path: the name the sandbox knows it by. */
@@ -20,7 +21,8 @@ export interface LocalRun {
 export async function runLocally(command: RunCommand, stdin: string): Promise<LocalRun> {
   const entryPath = realpathSync(command.file);
   const source = readFileSync(entryPath, "utf8");
-  const host = new IsolatedRuntimeHost().withDirectoryModuleLoader(dirname(entryPath));
+  // The sandbox's memory image is saved in the user's cache: later runs skip booting it.
+  const host = new IsolatedRuntimeHost({ templateCache: join(cacheDirectory(), "templates") }).withDirectoryModuleLoader(dirname(entryPath));
   try {
     const result = await runProgram(
       host,
