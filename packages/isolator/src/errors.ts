@@ -32,8 +32,8 @@ export class IsolatedTimeoutError extends IsolatorError {
 /** The guest ran out of its `memoryLimit`. */
 export class IsolatedMemoryError extends IsolatorError {
   override name = "IsolatedMemoryError";
-  constructor(readonly memoryLimit: number) {
-    super(`the runtime exceeded its memory limit of ${memoryLimit} bytes`);
+  constructor(readonly memoryLimit: number, options?: ErrorOptions) {
+    super(`the runtime exceeded its memory limit of ${memoryLimit} bytes`, options);
   }
 }
 

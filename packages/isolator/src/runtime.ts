@@ -62,6 +62,13 @@ const DEFAULTS = {
 const EVAL_FLAG_ASYNC = 1 << 7;
 const TRUNCATED = "[isolator] output truncated: maxOutputBytes reached";
 const MAX_PENDING_CALLS = 1000;
+/** Promise jobs run between two looks at the deadline: small enough to stop a flood promptly, large enough to cost nothing. */
+const JOB_BATCH = 64;
+/**
+ * Past the deadline, jobs run this much longer: the interrupt then lands in the guest and ends what
+ * runs on (an async function's endless loop rejects), so later calls do not inherit it; a flood is cut off.
+ */
+const JOB_GRACE_MS = 20;
 const NOT_PRIMITIVE = Symbol("not a primitive");
 
 /** A lambda's arguments as the host passes them: wherever it takes an object, at any depth, an IsolatedObject of the runtime will do (it arrives as the live object). */
@@ -429,6 +436,8 @@ export class IsolatedRuntime implements Disposable {
       if (e instanceof IsolatorError) throw e;
       if (e instanceof CallerValueError) throw e.error;
       this.#fault ??= e;
+      // QuickJS can corrupt its heap when it runs out of memory (docs/security.md): a trap then is that limit.
+      if (e instanceof WebAssembly.RuntimeError && this.#nearMemoryLimit()) throw new IsolatedMemoryError(this.#options.memoryLimit, { cause: e });
       throw new IsolatedRuntimeFaultedError(`the engine faulted (${e instanceof Error ? e.message : String(e)}); the runtime can no longer be used`, {
         cause: e,
       });
@@ -522,15 +531,22 @@ export class IsolatedRuntime implements Disposable {
     return this.#exitCode === undefined ? new IsolatedTimeoutError(this.#timeLimit) : new ProgramExit(this.#exitCode);
   }
 
-  /** Runs queued host-callback completions and promise jobs. */
+  /**
+   * Runs queued host-callback completions and promise jobs, a batch at a time with the deadline
+   * checked between batches: QuickJS turns an interrupt inside a promise reaction into a rejection
+   * and goes on with the next job, so a flood of jobs would never end on its own. A program's exit
+   * (deadline -Infinity) stops at once.
+   */
   #drain(): void {
     for (;;) {
       const completions = this.#completions;
       this.#completions = [];
       for (const op of completions) op.settle();
-      const result = this.#rt.executePendingJobs();
-      if (result.error) {
-        throw this.#guestError(result.error);
+      for (let ran = JOB_BATCH; ran === JOB_BATCH; ) {
+        if (performance.now() > this.#deadline + JOB_GRACE_MS) throw this.#interruption();
+        const result = this.#rt.executePendingJobs(JOB_BATCH);
+        if (result.error) throw this.#guestError(result.error);
+        ran = result.value;
       }
       if (this.#completions.length === 0) return;
     }
@@ -722,7 +738,10 @@ export class IsolatedRuntime implements Disposable {
 
   /** Compiles a lazily loaded part of the guest machinery and instantiates it with the captured intrinsics. */
   #compile(name: "tape" | "format" | "objects", intrinsics: QuickJSHandle): QuickJSHandle {
-    const factory = this.#ctx.unwrapResult(this.#ctx.evalCode(this.#sources[name], `isolator:${name}`, { type: "global", strict: true }));
+    // Compiling can fail only for want of memory: that is the guest's limit, not a fault.
+    const compiled = this.#ctx.evalCode(this.#sources[name], `isolator:${name}`, { type: "global", strict: true });
+    if (compiled.error) throw this.#guestError(compiled.error);
+    const factory = compiled.value;
     const result = this.#ctx.callFunction(factory, this.#ctx.undefined, intrinsics);
     factory.dispose();
     if (result.error) throw this.#guestError(result.error);
@@ -1024,8 +1043,11 @@ export class IsolatedRuntime implements Disposable {
       }
     }
     const described = this.#describe(error);
-    const outOfMemory = (described[0] === "InternalError" && described[1] === "out of memory") || (thrown === null && this.#nearMemoryLimit());
-    if (outOfMemory) return new IsolatedMemoryError(this.#options.memoryLimit); // (the engine throws null when it cannot even build the error)
+    // At the cap the engine throws null when it cannot build the error, or an InternalError whose message it could not set.
+    const outOfMemory =
+      (described[0] === "InternalError" && described[1] === "out of memory") ||
+      ((thrown === null || (described[0] === "InternalError" && described[1] === "")) && this.#nearMemoryLimit());
+    if (outOfMemory) return new IsolatedMemoryError(this.#options.memoryLimit);
     const [name, message, stack] = described;
     return new IsolatedError(name, mapPositions(message, this.#sourceMaps), mapPositions(stack, this.#sourceMaps), thrown, this.#refusals.detailOf(message));
   }
@@ -1075,6 +1097,8 @@ export class IsolatedRuntime implements Disposable {
       return body();
     } catch (e) {
       if (e instanceof GuestFacingError) throw e;
+      // Out of memory reaches the guest as the engine's own error does, and the host as IsolatedMemoryError.
+      if (e instanceof IsolatedMemoryError) throw new GuestFacingError("out of memory", "InternalError");
       if (e instanceof IsolatorError) throw new GuestFacingError(e.message);
       this.#fault ??= e;
       throw e;
@@ -1204,10 +1228,12 @@ class CallerValueError {
   constructor(readonly error: unknown) {}
 }
 
-/** An error meant for the guest: quickjs-emscripten turns it into a guest Error with this message only. */
+/** An error meant for the guest: quickjs-emscripten turns it into a guest error with this name and message only. */
 class GuestFacingError extends Error {
-  override name = "Error";
-  constructor(message: string) {
+  constructor(
+    message: string,
+    override readonly name = "Error",
+  ) {
     super(message);
     this.stack = "";
   }

@@ -19,4 +19,6 @@ declare namespace WebAssembly {
     readonly buffer: ArrayBuffer;
     grow(delta: number): number;
   }
+  /** A trap: the engine's code did something WebAssembly forbids (an out-of-bounds access, a bad indirect call). */
+  class RuntimeError extends Error {}
 }
