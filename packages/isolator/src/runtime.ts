@@ -738,9 +738,13 @@ export class IsolatedRuntime implements Disposable {
 
   /** Compiles a lazily loaded part of the guest machinery and instantiates it with the captured intrinsics. */
   #compile(name: "tape" | "format" | "objects", intrinsics: QuickJSHandle): QuickJSHandle {
-    // Compiling can fail only for want of memory: that is the guest's limit, not a fault.
     const compiled = this.#ctx.evalCode(this.#sources[name], `isolator:${name}`, { type: "global", strict: true });
-    if (compiled.error) throw this.#guestError(compiled.error);
+    if (compiled.error) {
+      // Our source is valid: compiling it fails only for want of memory, which QuickJS's parser may
+      // even report as a bogus SyntaxError. That is the guest's limit, not a fault.
+      compiled.error.dispose();
+      throw new IsolatedMemoryError(this.#options.memoryLimit);
+    }
     const factory = compiled.value;
     const result = this.#ctx.callFunction(factory, this.#ctx.undefined, intrinsics);
     factory.dispose();
