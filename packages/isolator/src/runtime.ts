@@ -64,11 +64,6 @@ const TRUNCATED = "[isolator] output truncated: maxOutputBytes reached";
 const MAX_PENDING_CALLS = 1000;
 /** Promise jobs run between two looks at the deadline: small enough to stop a flood promptly, large enough to cost nothing. */
 const JOB_BATCH = 64;
-/**
- * Past the deadline, jobs run this much longer: the interrupt then lands in the guest and ends what
- * runs on (an async function's endless loop rejects), so later calls do not inherit it; a flood is cut off.
- */
-const JOB_GRACE_MS = 20;
 const NOT_PRIMITIVE = Symbol("not a primitive");
 
 /** A lambda's arguments as the host passes them: wherever it takes an object, at any depth, an IsolatedObject of the runtime will do (it arrives as the live object). */
@@ -543,7 +538,11 @@ export class IsolatedRuntime implements Disposable {
       this.#completions = [];
       for (const op of completions) op.settle();
       for (let ran = JOB_BATCH; ran === JOB_BATCH; ) {
-        if (performance.now() > this.#deadline + JOB_GRACE_MS) throw this.#interruption();
+        // Past the deadline, jobs run on until the interrupt has landed in the guest, which ends an
+        // endless async loop (its function rejects) so later calls do not inherit it; a flood, whose
+        // jobs swallow the interrupt, is cut off then, or at the latest half a time limit later.
+        const late = performance.now() - this.#deadline;
+        if (late > 0 && (this.#interrupted || late > this.#timeLimit / 2)) throw this.#interruption();
         const result = this.#rt.executePendingJobs(JOB_BATCH);
         if (result.error) throw this.#guestError(result.error);
         ran = result.value;
