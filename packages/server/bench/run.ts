@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 const ANCHORS = { seedMs: 60_000, pistonMs: 154, judge0Ms: 500, codapiMs: 300, dotnetFiddleMs: 520 };
 const cli = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), "isolator-bench-"));
-const server = spawn(process.execPath, [cli, "serve", "--port", "0", "--data", dataDir, "--log-level", "silent", "--rate-limit", "100000000", "--queue", "100000", "--node", "on"], {
+const server = spawn(process.execPath, [cli, "serve", "--port", "0", "--data", dataDir, "--log-level", "silent", "--rate-limit", "100000000", "--max-queued", "100000", "--node", "on"], {
   stdio: ["ignore", "pipe", "inherit"],
 });
 const url = await new Promise<string>((resolve, reject) => {

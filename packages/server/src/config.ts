@@ -6,11 +6,15 @@ import { fileURLToPath } from "node:url";
 export interface ServerConfig {
   host: string;
   port: number;
-  /** Directory of the SQLite store. */
+  /** Directory of the SQLite store (the embedded default). */
   dataDir: string;
+  /** A PostgreSQL URL: the shared store, instead of SQLite. */
+  store: string | undefined;
+  /** A Redis URL: runs go through a BullMQ queue to worker nodes (needs a PostgreSQL store). */
+  queue: string | undefined;
   /** Finished runs' source and output are purged this long after they end. */
   retentionMs: number;
-  /** Worker threads running programs. */
+  /** Worker threads running programs (0: none, an API node of a cluster that only serves). */
   poolSize: number;
   /** The Node.js runtime (bubblewrap containers): off unless enabled. */
   node: { enabled: boolean; size: number; warm: number; modules: string | undefined };
@@ -54,7 +58,9 @@ export const SETTINGS: Setting[] = [
   { flag: "--port", env: "ISOLATOR_PORT", help: "port (default 8080; 0 picks a free one)", apply: (c, v) => void (c.port = number("--port", v)) },
   { flag: "--data", env: "ISOLATOR_DATA", help: "directory of the SQLite store (default ./.isolator)", apply: (c, v) => void (c.dataDir = v) },
   { flag: "--retention", env: "ISOLATOR_RETENTION", help: "how long finished runs keep source and output, e.g. 24h, 30m, 3600s (default 24h)", apply: (c, v) => void (c.retentionMs = duration(v)) },
-  { flag: "--workers", env: "ISOLATOR_WORKERS", help: "worker threads running programs (default: available parallelism)", apply: (c, v) => void (c.poolSize = number("--workers", v, 1)) },
+  { flag: "--store", env: "ISOLATOR_STORE", help: "PostgreSQL store shared by cluster nodes, postgres://user@host/db[?schema=name] (default: SQLite in --data)", apply: (c, v) => void (c.store = url("--store", v, ["postgres:", "postgresql:"])) },
+  { flag: "--queue", env: "ISOLATOR_QUEUE", help: "Redis of the cluster's run queue, redis://host:6379[/db][?prefix=name]; needs --store (default: in-process)", apply: (c, v) => void (c.queue = url("--queue", v, ["redis:", "rediss:"])) },
+  { flag: "--workers", env: "ISOLATOR_WORKERS", help: "worker threads running programs; 0 with --queue: this node only serves (default: available parallelism)", apply: (c, v) => void (c.poolSize = number("--workers", v, 0)) },
   { flag: "--node", env: "ISOLATOR_NODE", help: "on: offer the node runtime (real Node.js in bubblewrap containers) (default off)", apply: (c, v) => void (c.node.enabled = toggle("--node", v)) },
   { flag: "--node-size", env: "ISOLATOR_NODE_SIZE", help: "node runs at once (default: available parallelism)", apply: (c, v) => void (c.node.size = number("--node-size", v, 1)) },
   { flag: "--node-warm", env: "ISOLATOR_NODE_WARM", help: "node sandboxes kept booted and waiting (default 2)", apply: (c, v) => void (c.node.warm = number("--node-warm", v, 0)) },
@@ -66,7 +72,7 @@ export const SETTINGS: Setting[] = [
     apply: (c, v) => void (c.checkers = number("--checkers", v, 1)),
   },
   { flag: "--build-timeout-ms", env: "ISOLATOR_BUILD_TIMEOUT_MS", help: "longest build (type-check) of a program; past it the run ends compile_error (default 10000)", apply: (c, v) => void (c.buildTimeoutMs = number("--build-timeout-ms", v, 1)) },
-  { flag: "--queue", env: "ISOLATOR_QUEUE", help: "runs waiting before submissions get 503 (default 1000)", apply: (c, v) => void (c.queueCapacity = number("--queue", v, 1)) },
+  { flag: "--max-queued", env: "ISOLATOR_MAX_QUEUED", help: "runs waiting (cluster-wide with --queue) before submissions get 503 (default 1000)", apply: (c, v) => void (c.queueCapacity = number("--max-queued", v, 1)) },
   { flag: "--max-source-kb", env: "ISOLATOR_MAX_SOURCE_KB", help: "largest program, all files (default 256)", apply: (c, v) => void (c.maxSourceBytes = number("--max-source-kb", v, 1) * 1024) },
   { flag: "--max-time-ms", env: "ISOLATOR_MAX_TIME_MS", help: "largest time limit a run may ask for (default 30000)", apply: (c, v) => void (c.maxLimits.timeMs = number("--max-time-ms", v, 1)) },
   { flag: "--max-memory-mb", env: "ISOLATOR_MAX_MEMORY_MB", help: "largest memory limit a run may ask for (default 512)", apply: (c, v) => void (c.maxLimits.memoryMb = number("--max-memory-mb", v, 16)) },
@@ -98,6 +104,8 @@ export function defaultConfig(): ServerConfig {
     host: "127.0.0.1",
     port: 8080,
     dataDir: "./.isolator",
+    store: undefined,
+    queue: undefined,
     retentionMs: 24 * 3600_000,
     poolSize: availableParallelism(),
     node: { enabled: false, size: availableParallelism(), warm: 2, modules: undefined },
@@ -148,6 +156,8 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): ServerCon
     setting.apply(config, value);
   }
   if (!["silent", "error", "warn", "info", "debug"].includes(config.logLevel)) throw new Error(`unknown log level ${config.logLevel}`);
+  if (config.queue !== undefined && config.store === undefined) throw new Error("--queue needs --store: the nodes of a cluster share a PostgreSQL store");
+  if (config.poolSize === 0 && config.queue === undefined) throw new Error("--workers 0 needs --queue: without worker nodes, nothing would run the programs");
   return config;
 }
 
@@ -155,6 +165,17 @@ function toggle(name: string, value: string): boolean {
   if (/^(on|true|1|yes)$/i.test(value)) return true;
   if (/^(off|false|0|no)$/i.test(value)) return false;
   throw new Error(`${name} takes on or off, got '${value}'`);
+}
+
+export function url(name: string, text: string, protocols: string[]): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(text);
+  } catch {
+    throw new Error(`${name} takes a URL (${protocols[0]}//...), got '${text}'`);
+  }
+  if (!protocols.includes(parsed.protocol)) throw new Error(`${name} takes a ${protocols.join(" or ")} URL, got '${parsed.protocol}'`);
+  return text;
 }
 
 function duration(text: string): number {

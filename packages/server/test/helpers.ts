@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after } from "node:test";
 import { defaultConfig, startServer, type ServerConfig } from "../src/index.js";
+import { dropSchema, freshSchemaUrl } from "./postgres.js";
 
 import { TERMINAL as TERMINAL_STATUSES, type RunStatus as Status } from "../src/store/run-store.js";
 
@@ -151,6 +152,12 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * The store the HTTP suite runs on: SQLite, or with ISOLATOR_TEST_STORE=postgres (npm run
+ * test:postgres) a fresh PostgreSQL schema per server, dropped on close.
+ */
+export const ON_POSTGRES = process.env.ISOLATOR_TEST_STORE === "postgres";
+
 /** A real server, in process, on a free port and a fresh data directory (removed on close). */
 export async function startTestServer(overrides: ConfigOverrides = {}): Promise<TestServer> {
   const base = defaultConfig();
@@ -166,6 +173,8 @@ export async function startTestServer(overrides: ConfigOverrides = {}): Promise<
     maxLimits: { ...base.maxLimits, ...overrides.maxLimits },
     defaultLimits: { ...base.defaultLimits, ...overrides.defaultLimits },
   };
+  const schema = ON_POSTGRES && config.store === undefined ? freshSchemaUrl() : undefined;
+  if (schema) config.store = schema.url;
   const server = await startServer(config);
   let closed = false;
   return {
@@ -179,6 +188,7 @@ export async function startTestServer(overrides: ConfigOverrides = {}): Promise<
         await server.close();
       } finally {
         rmSync(dataDir, { recursive: true, force: true });
+        if (schema) await dropSchema(schema.schema);
       }
     },
   };

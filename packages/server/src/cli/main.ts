@@ -12,6 +12,7 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined ? 1 : 0;
   }
   if (command === "serve") return (await import("./serve.js")).serve(rest);
+  if (command === "worker") return (await import("./worker.js")).worker(rest);
   if (command === "openapi") return (await import("./openapi.js")).openapi();
   if (command === "run") return (await import("./run.js")).run(rest);
   const { USAGE } = await import("./usage.js");

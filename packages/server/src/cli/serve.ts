@@ -7,7 +7,8 @@ export async function serve(args: string[]): Promise<number> {
   const config = resolveConfig(args, process.env);
   keepServingOnStrayErrors();
   const server = await startServer(config);
-  process.stdout.write(`isolator: serving on ${server.url} (data in ${config.dataDir})\n`);
+  const where = config.queue !== undefined ? "API node of a cluster" : config.store !== undefined ? "store in PostgreSQL" : `data in ${config.dataDir}`;
+  process.stdout.write(`isolator: serving on ${server.url} (${where})\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);

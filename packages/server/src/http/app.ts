@@ -11,11 +11,12 @@ import fastifyStatic from "@fastify/static";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { Redis } from "ioredis";
 import { effectiveRateLimit, type ServerConfig } from "../config.js";
 import { prettyLog } from "./pretty-log.js";
 import { QueueFullError, type RunService } from "../orchestrator/run-service.js";
 import { RuntimeUnavailableError, type Runtime } from "../orchestrator/runtimes.js";
-import { TERMINAL, type RunRecord, type RunRequest, type RunStore, type Snippet } from "../store/run-store.js";
+import { StoreUnavailableError, TERMINAL, type RunRecord, type RunRequest, type RunStore, type Snippet } from "../store/run-store.js";
 import { CheckerBusyError } from "../build/checker-pool.js";
 import { HttpError, goneError } from "./http-error.js";
 import { lingerOnUnreadBodies } from "./lingering-close.js";
@@ -30,6 +31,9 @@ interface Deps {
   orchestrator: RunService;
   metrics: Metrics;
   health: () => Promise<Record<string, unknown>>;
+  /** A cluster's Redis: rate limits count there, cluster-wide (else in this process). */
+  rateLimitRedis?: Redis;
+  rateLimitNameSpace?: string;
 }
 
 type CreateRunBody = {
@@ -44,7 +48,7 @@ type CreateRunBody = {
   limits?: { timeMs?: number; memoryMb?: number; outputKb?: number };
 };
 
-export async function buildApp({ config, store, orchestrator, metrics, health }: Deps): Promise<FastifyInstance> {
+export async function buildApp({ config, store, orchestrator, metrics, health, rateLimitRedis, rateLimitNameSpace }: Deps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: config.logLevel === "silent" ? false : { level: config.logLevel, redact: ["req.headers.authorization"], ...(config.logFormat === "pretty" ? { stream: await prettyLog() } : {}) },
     bodyLimit: config.maxSourceBytes * 2 + 2 * 1024 * 1024, // room for stdin; the source cap is checked per request
@@ -62,6 +66,7 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
   if (config.cors.length > 0) await app.register(cors, { origin: config.cors.includes("*") ? true : config.cors });
   const rateLimitPerMinute = effectiveRateLimit(config);
   if (rateLimitPerMinute !== null) await app.register(rateLimit, {
+    ...(rateLimitRedis ? { redis: rateLimitRedis, nameSpace: rateLimitNameSpace, skipOnError: true } : {}),
     max: rateLimitPerMinute,
     timeWindow: 60_000,
     // Per valid key, else per address: made-up tokens must not each get a fresh allowance.
@@ -77,6 +82,7 @@ export async function buildApp({ config, store, orchestrator, metrics, health }:
   app.removeContentTypeParser("text/plain"); // the API speaks JSON only: anything else is 415
   app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown; code?: string }, _req, reply) => {
     if (error instanceof HttpError) return sendError(reply, error);
+    if (error instanceof StoreUnavailableError) return sendError(reply, new HttpError(503, "store_unavailable", "the run store does not answer; retry shortly", undefined, { "retry-after": "1" }));
     if (error.validation) return sendError(reply, new HttpError(400, "invalid_request", error.message, error.validation));
     if (error.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error instanceof SyntaxError) return sendError(reply, new HttpError(400, "invalid_json", "the request body is not valid JSON"));
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") return sendError(reply, new HttpError(413, "payload_too_large", "the request body is too large"));

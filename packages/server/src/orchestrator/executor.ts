@@ -18,6 +18,8 @@ export interface Log {
   error(o: object, msg: string): void;
 }
 
+export type FinishedRun = Pick<RunRecord, "runtime" | "status" | "stats">;
+
 export interface ExecutorOptions {
   store: RunStore;
   /** The executors, by runtime (a run names its runtime). */
@@ -28,7 +30,7 @@ export interface ExecutorOptions {
   publish: (id: string, event: RunEvent) => void;
   log?: Log;
   /** Called with every run this executor ends (metrics). */
-  onFinish?: (run: RunRecord) => void;
+  onFinish?: (run: FinishedRun) => void;
 }
 
 export class RunExecutor {
@@ -48,9 +50,13 @@ export class RunExecutor {
   /**
    * Puts back a run whose executor died: caught building, it is queued again (building runs
    * nothing); caught running, it is retried once, its partial output dropped, then ends as
-   * internal_error. Answers whether the run is queued now.
+   * internal_error; a cancel asked for meanwhile ends it cancelled. Answers whether the run is queued now.
    */
   async reclaim(run: RunRecord): Promise<boolean> {
+    if (run.cancelRequested && run.status !== "queued") {
+      await this.finish(run.id, "cancelled", {}, ["building", "running"]); // cancelled while its executor died
+      return false;
+    }
     if (run.status === "building") return (await this.o.store.transition(run.id, "queued", {}, ["building"])) !== undefined;
     if (run.status !== "running") return run.status === "queued";
     if (run.attempts >= MAX_ATTEMPTS) {
@@ -62,18 +68,19 @@ export class RunExecutor {
   }
 
   /** Ends the run (if it is still in one of `from`) and reports it. */
-  async finish(id: string, status: RunStatus, fields: TransitionFields, from: readonly RunStatus[] = UNFINISHED, journal = new RunJournal(this.o.store, id, this.o.publish)): Promise<boolean> {
+  async finish(id: string, status: RunStatus, fields: TransitionFields, from: readonly RunStatus[] = UNFINISHED, journal = new RunJournal(this.o.store, id, this.o.publish), run?: RunRecord): Promise<boolean> {
     const event = await journal.transition(status, { ...fields, finishedAt: new Date().toISOString() }, from);
     if (!event) return false;
     this.o.log?.info({ runId: id, status }, "run finished");
-    const run = await this.o.store.get(id);
-    if (run) this.o.onFinish?.(run);
+    const before = run ?? (await this.o.store.get(id));
+    if (before) this.o.onFinish?.({ runtime: before.runtime, status, stats: fields.stats ?? before.stats });
     return true;
   }
 
   async #execute(id: string, signal: AbortSignal, journal: RunJournal): Promise<void> {
     const run = await this.o.store.get(id);
     if (!run?.request || run.status !== "queued" || run.purged) return;
+    if (run.cancelRequested) return void (await this.finish(id, "cancelled", {}, ["queued"], journal));
     const { request } = run;
     const queuedMs = Date.now() - Date.parse(run.createdAt);
     if (!(await journal.transition("building", { startedAt: run.startedAt ?? new Date().toISOString() }, ["queued"]))) return;
@@ -117,6 +124,7 @@ export class RunExecutor {
       },
       UNFINISHED,
       journal,
+      run,
     );
   }
 }

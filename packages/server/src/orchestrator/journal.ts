@@ -3,7 +3,11 @@
  * (a chunk never overtakes the status it follows), and chunks that arrive while a write is in
  * flight travel together in the next one (one store round trip for many chunks).
  */
-import type { OutputChunk, RunEvent, RunStatus, RunStore, TransitionFields } from "../store/run-store.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { StoreUnavailableError, type OutputChunk, type RunEvent, type RunStatus, type RunStore, type TransitionFields } from "../store/run-store.js";
+
+/** How long a write waits out a store that does not answer (a shared store restarting) before it fails. */
+const STORE_OUTAGE_MS = 30_000;
 
 export class RunJournal {
   #tail: Promise<unknown> = Promise.resolve();
@@ -22,7 +26,7 @@ export class RunJournal {
     const chunks = (this.#pending = [chunk]);
     this.#enqueue(async () => {
       this.#pending = undefined;
-      for (const event of await this.store.appendOutput(this.id, chunks)) this.publish(this.id, event);
+      for (const event of await patiently(() => this.store.appendOutput(this.id, chunks))) this.publish(this.id, event);
     }).catch((e: unknown) => (this.#failure ??= e));
   }
 
@@ -30,7 +34,7 @@ export class RunJournal {
   transition(status: RunStatus, fields: TransitionFields, from: readonly RunStatus[]): Promise<RunEvent | undefined> {
     return this.#enqueue(async () => {
       if (this.#failure !== undefined) throw this.#failure; // lost output: the caller ends the run as an internal error
-      const event = await this.store.transition(this.id, status, fields, from);
+      const event = await patiently(() => this.store.transition(this.id, status, fields, from));
       if (event) this.publish(this.id, event);
       return event;
     });
@@ -40,5 +44,18 @@ export class RunJournal {
     const result = this.#tail.then(op);
     this.#tail = result.catch(() => undefined);
     return result;
+  }
+}
+
+/** Retries a write while the store is unavailable: the executor pauses, then resumes where it was. */
+async function patiently<T>(write: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + STORE_OUTAGE_MS;
+  for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
+    try {
+      return await write();
+    } catch (e) {
+      if (!(e instanceof StoreUnavailableError) || Date.now() > deadline) throw e;
+      await sleep(wait);
+    }
   }
 }

@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import type { CheckerPool } from "../build/checker-pool.js";
 import type { Diagnostic } from "../build/typecheck.js";
 import { TERMINAL, UNFINISHED, type RunRecord, type RunRequest, type RunStatus, type RunStore } from "../store/run-store.js";
-import { RunExecutor, type Log } from "./executor.js";
+import { RunExecutor, type FinishedRun, type Log } from "./executor.js";
 import { QueueFullError, type LiveEvent, type RunService } from "./run-service.js";
 import type { Runtimes } from "./runtimes.js";
 
@@ -25,7 +25,7 @@ export interface OrchestratorOptions {
   concurrency: number;
   log?: Log;
   /** Called with every run that reaches a terminal status (metrics). */
-  onFinish?: (run: RunRecord) => void;
+  onFinish?: (run: FinishedRun) => void;
 }
 
 export class Orchestrator implements RunService {
@@ -154,10 +154,11 @@ export class Orchestrator implements RunService {
 }
 
 /**
- * Resolves with the run once a terminal status event or `gone` arrives (or after `ms`): subscribes first,
- * then reads, so an end between the two is not missed.
+ * Resolves with the run once a terminal status event or `gone` arrives (or after `ms`): subscribes
+ * first, then reads, so an end between the two is not missed. With `pollMs`, the store is also read
+ * that often (live messages between nodes are at most once).
  */
-export async function waitForTerminal(runs: Pick<RunService, "subscribe">, store: RunStore, id: string, ms: number, signal?: AbortSignal): Promise<RunRecord | undefined> {
+export async function waitForTerminal(runs: Pick<RunService, "subscribe">, store: RunStore, id: string, ms: number, signal?: AbortSignal, pollMs?: number): Promise<RunRecord | undefined> {
   if (ms <= 0) return store.get(id);
   let done!: () => void;
   const ended = new Promise<void>((resolve) => (done = resolve));
@@ -165,6 +166,7 @@ export async function waitForTerminal(runs: Pick<RunService, "subscribe">, store
     if (event.type === "gone" || (event.type === "status" && TERMINAL.has((event.data as { status: RunStatus }).status))) done();
   });
   const timer = setTimeout(done, ms);
+  const poll = pollMs === undefined ? undefined : setInterval(() => void store.get(id).then((run) => (!run || TERMINAL.has(run.status)) && done(), () => undefined), pollMs);
   signal?.addEventListener("abort", done, { once: true });
   try {
     const run = await store.get(id);
@@ -173,6 +175,7 @@ export async function waitForTerminal(runs: Pick<RunService, "subscribe">, store
     return await store.get(id);
   } finally {
     clearTimeout(timer);
+    clearInterval(poll);
     unsubscribe();
     signal?.removeEventListener("abort", done);
   }

@@ -71,6 +71,8 @@ export interface RunRecord {
   stats: { queuedMs: number | null; buildMs: number | null; runMs: number | null; memoryPeakBytes: number | null };
   truncated: boolean;
   purged: boolean;
+  /** A cancel was asked for while the run was building or running (honoured by a retry too). */
+  cancelRequested: boolean;
 }
 
 export interface RunEvent {
@@ -80,7 +82,10 @@ export interface RunEvent {
 }
 
 /** What a transition may write beside the status. */
-export type TransitionFields = Partial<Omit<RunRecord, "id" | "status" | "runtime" | "request" | "createdAt" | "purged">>;
+export type TransitionFields = Partial<Omit<RunRecord, "id" | "status" | "runtime" | "request" | "createdAt" | "purged" | "cancelRequested">>;
+
+/** The store does not answer (a shared store's server or network is down): the API's 503. */
+export class StoreUnavailableError extends Error {}
 
 export interface RunStore {
   /** Stores a new run as queued, with its first event, in one transaction. */
@@ -92,6 +97,8 @@ export interface RunStore {
    * answers undefined.
    */
   transition(id: string, status: RunStatus, fields: TransitionFields, from: readonly RunStatus[]): Promise<RunEvent | undefined>;
+  /** Records that the run is to be cancelled, for whichever executor holds it now or later. */
+  requestCancel(id: string): Promise<void>;
   /**
    * Appends output chunks as events, numbered after the run's last event, if the run is unfinished
    * and not purged; otherwise writes nothing (a cancelled or deleted run's late output is dropped).

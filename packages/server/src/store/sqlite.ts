@@ -59,6 +59,7 @@ export class SqliteRunStore implements RunStore {
     // Stores made before runs had a runtime: every run in them was a QuickJS run.
     const columns = this.#db.prepare("SELECT name FROM pragma_table_info('runs')").all() as { name: string }[];
     if (!columns.some((c) => c.name === "runtime")) this.#db.exec("ALTER TABLE runs ADD COLUMN runtime TEXT NOT NULL DEFAULT 'quickjs'");
+    if (!columns.some((c) => c.name === "cancel_requested")) this.#db.exec("ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0");
     this.#statements = {
       insert: this.#db.prepare("INSERT INTO runs (id, status, runtime, request, created_at) VALUES (?, 'queued', ?, ?, ?)"),
       get: this.#db.prepare("SELECT * FROM runs WHERE id = ?"),
@@ -70,6 +71,7 @@ export class SqliteRunStore implements RunStore {
       events: this.#db.prepare("SELECT seq, type, data FROM events WHERE run_id = ? AND seq > ? ORDER BY seq"),
       output: this.#db.prepare("SELECT data FROM events WHERE run_id = ? AND type = 'output' ORDER BY seq"),
       purge: this.#db.prepare("UPDATE runs SET request = NULL, error = NULL, diagnostics = '[]', purged = 1 WHERE id = ?"),
+      requestCancel: this.#db.prepare("UPDATE runs SET cancel_requested = 1 WHERE id = ?"),
       purgeEvents: this.#db.prepare("DELETE FROM events WHERE run_id = ?"),
       clearOutput: this.#db.prepare("DELETE FROM events WHERE run_id = ? AND type = 'output'"),
       addSnippet: this.#db.prepare("INSERT INTO snippets (id, body, created_at) VALUES (?, ?, ?)"),
@@ -135,6 +137,10 @@ export class SqliteRunStore implements RunStore {
     let update = this.#updates.get(sql);
     if (!update) this.#updates.set(sql, (update = this.#db.prepare(sql)));
     return this.#transactions.transition(update, values);
+  }
+
+  async requestCancel(id: string): Promise<void> {
+    this.#statements.requestCancel.run(id);
   }
 
   async appendOutput(id: string, chunks: OutputChunk[]): Promise<RunEvent[]> {
@@ -212,6 +218,7 @@ interface RunRow {
   stats: string;
   truncated: number;
   purged: number;
+  cancel_requested: number;
 }
 
 function toRecord(row: RunRow): RunRecord {
@@ -231,5 +238,6 @@ function toRecord(row: RunRow): RunRecord {
     stats: { queuedMs: stats.queuedMs ?? null, buildMs: stats.buildMs ?? null, runMs: stats.runMs ?? null, memoryPeakBytes: stats.memoryPeakBytes ?? null },
     truncated: row.truncated === 1,
     purged: row.purged === 1,
+    cancelRequested: row.cancel_requested === 1,
   };
 }
