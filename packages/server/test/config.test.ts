@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { resolveConfig } from "../src/index.js";
 import { freshDir } from "./helpers.js";
+import { resolveWorkerConfig } from "../src/worker-config.js";
 
 test("flags win over the environment, which wins over defaults", () => {
   const config = resolveConfig(["--port", "9001", "--retention=30m"], { ISOLATOR_PORT: "9000", ISOLATOR_HOST: "0.0.0.0", ISOLATOR_WORKERS: "3" });
@@ -28,4 +29,23 @@ test("bad settings are refused with a clear message", () => {
   assert.throws(() => resolveConfig(["--port", "abc"], {}), /--port must be a number/);
   assert.throws(() => resolveConfig(["--retention", "soon"], {}), /--retention takes a duration/);
   assert.throws(() => resolveConfig(["--log-level", "loud"], {}), /unknown log level/);
+});
+
+test("a cluster's settings: --queue needs --store, --workers 0 needs --queue, URLs of the right kind", () => {
+  const store = "postgres://u@db/isolator?schema=s1";
+  const queue = "redis://cache:6379?prefix=p1";
+  const config = resolveConfig(["--store", store, "--queue", queue, "--workers", "0", "--max-queued", "50"], {});
+  assert.deepEqual([config.store, config.queue, config.poolSize, config.queueCapacity], [store, queue, 0, 50]);
+  assert.throws(() => resolveConfig(["--queue", queue], {}), /--queue needs --store/);
+  assert.throws(() => resolveConfig(["--workers", "0"], {}), /--workers 0 needs --queue/);
+  assert.throws(() => resolveConfig(["--store", "mysql://db/x"], {}), /--store takes a postgres: or postgresql: URL/);
+  assert.throws(() => resolveConfig(["--store", store, "--queue", "not a url"], {}), /--queue takes a URL/);
+});
+
+test("worker nodes: --store and --queue required, runtimes checked, the lock bounded", () => {
+  const worker = resolveWorkerConfig(["--store", "postgres://db/x", "--queue", "redis://r:6379", "--concurrency", "3"], { ISOLATOR_LOCK_MS: "5000" });
+  assert.deepEqual([worker.concurrency, worker.lockMs, worker.runtimes, worker.port], [3, 5000, ["quickjs"], 0]);
+  assert.throws(() => resolveWorkerConfig(["--store", "postgres://db/x"], {}), /needs --store .* and --queue/);
+  assert.throws(() => resolveWorkerConfig(["--store", "postgres://db/x", "--queue", "redis://r", "--runtimes", "python"], {}), /unknown runtime 'python'/);
+  assert.throws(() => resolveWorkerConfig(["--store", "postgres://db/x", "--queue", "redis://r", "--lock-ms", "60000"], {}), /at most 30000/);
 });

@@ -83,6 +83,15 @@ for (const kind of stores) {
       assert.deepEqual(await store.eventsAfter("r3", 40), events.slice(40));
     });
 
+    it("writes a keyed append once, however often it is repeated", async () => {
+      await store.create("k1", request);
+      const first = await store.appendOutput("k1", [chunk("a"), chunk("b")], "batch-1");
+      const again = await store.appendOutput("k1", [chunk("a"), chunk("b")], "batch-1");
+      assert.deepEqual(again, first);
+      await store.appendOutput("k1", [chunk("c")], "batch-2");
+      assert.deepEqual((await store.output("k1")).map((c) => c.text), ["a", "b", "c"]);
+    });
+
     it("ends a run with its fields, and counts runs by status", async () => {
       await store.create("r4", request);
       const fields = {

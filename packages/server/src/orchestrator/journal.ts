@@ -3,6 +3,7 @@
  * (a chunk never overtakes the status it follows), and chunks that arrive while a write is in
  * flight travel together in the next one (one store round trip for many chunks).
  */
+import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { StoreUnavailableError, type OutputChunk, type RunEvent, type RunStatus, type RunStore, type TransitionFields } from "../store/run-store.js";
 
@@ -14,6 +15,9 @@ export class RunJournal {
   /** The chunks of the output write queued but not yet started (more can join it). */
   #pending: OutputChunk[] | undefined;
   #failure: unknown;
+  /** Keys this journal's output appends: a retried append is written once. */
+  readonly #keys = `${randomUUID()}:`;
+  #batches = 0;
 
   constructor(
     private readonly store: RunStore,
@@ -24,9 +28,10 @@ export class RunJournal {
   output(chunk: OutputChunk): void {
     if (this.#pending) return void this.#pending.push(chunk);
     const chunks = (this.#pending = [chunk]);
+    const key = this.#keys + this.#batches++;
     this.#enqueue(async () => {
       this.#pending = undefined;
-      for (const event of await patiently(() => this.store.appendOutput(this.id, chunks))) this.publish(this.id, event);
+      for (const event of await patiently(() => this.store.appendOutput(this.id, chunks, key))) this.publish(this.id, event);
     }).catch((e: unknown) => (this.#failure ??= e));
   }
 

@@ -40,8 +40,10 @@ const MIGRATIONS = [
      seq integer NOT NULL,
      type text NOT NULL,
      data json NOT NULL,
+     batch text,
      PRIMARY KEY (run_id, seq)
    );
+   CREATE INDEX events_by_batch ON events (run_id, batch) WHERE batch IS NOT NULL;
    CREATE TABLE snippets (
      id text PRIMARY KEY,
      body json NOT NULL,
@@ -179,18 +181,26 @@ export class PostgresRunStore implements RunStore {
     await this.#query("UPDATE runs SET cancel_requested = true WHERE id = $1", [id]);
   }
 
-  async appendOutput(id: string, chunks: OutputChunk[]): Promise<RunEvent[]> {
+  async appendOutput(id: string, chunks: OutputChunk[], key?: string): Promise<RunEvent[]> {
     if (chunks.length === 0) return [];
     const rows = (
       await this.#query<{ seq: number }>(
-        `WITH run AS (UPDATE runs SET last_seq = last_seq + $2 WHERE id = $1 AND NOT purged AND status IN ('queued', 'building', 'running') RETURNING last_seq)
-         INSERT INTO events (run_id, seq, type, data)
-         SELECT $1, run.last_seq - $2 + chunk.n, 'output', chunk.data FROM run, unnest($3::json[]) WITH ORDINALITY AS chunk(data, n)
+        `WITH run AS (
+           UPDATE runs SET last_seq = last_seq + $2
+           WHERE id = $1 AND NOT purged AND status IN ('queued', 'building', 'running')
+             AND ($4::text IS NULL OR NOT EXISTS (SELECT 1 FROM events WHERE run_id = $1 AND batch = $4))
+           RETURNING last_seq)
+         INSERT INTO events (run_id, seq, type, data, batch)
+         SELECT $1, run.last_seq - $2 + chunk.n, 'output', chunk.data, $4 FROM run, unnest($3::json[]) WITH ORDINALITY AS chunk(data, n)
          RETURNING seq`,
-        [id, chunks.length, chunks.map((c) => JSON.stringify(c))],
+        [id, chunks.length, chunks.map((c) => JSON.stringify(c)), key ?? null],
       )
     ).rows;
-    if (rows.length === 0) return []; // no such run, or no longer writable
+    if (rows.length === 0) {
+      if (key === undefined) return []; // no such run, or no longer writable
+      // Written before (an answer lost on the way back), or not writable.
+      return (await this.#query<RunEvent>("SELECT seq, type, data FROM events WHERE run_id = $1 AND batch = $2 ORDER BY seq", [id, key])).rows;
+    }
     const first = Math.min(...rows.map((r) => r.seq));
     return chunks.map((data, i) => ({ seq: first + i, type: "output", data }));
   }

@@ -102,8 +102,10 @@ export interface RunStore {
   /**
    * Appends output chunks as events, numbered after the run's last event, if the run is unfinished
    * and not purged; otherwise writes nothing (a cancelled or deleted run's late output is dropped).
+   * With a `key`, a repeated append (a retry after a lost answer) writes nothing again and answers
+   * the events the first one wrote: output is never doubled.
    */
-  appendOutput(id: string, chunks: OutputChunk[]): Promise<RunEvent[]>;
+  appendOutput(id: string, chunks: OutputChunk[], key?: string): Promise<RunEvent[]>;
   eventsAfter(id: string, seq: number): Promise<RunEvent[]>;
   output(id: string): Promise<OutputChunk[]>;
   /** Runs in `status`, purged ones excepted. */

@@ -59,6 +59,9 @@ export class SqliteRunStore implements RunStore {
     // Stores made before runs had a runtime: every run in them was a QuickJS run.
     const columns = this.#db.prepare("SELECT name FROM pragma_table_info('runs')").all() as { name: string }[];
     if (!columns.some((c) => c.name === "runtime")) this.#db.exec("ALTER TABLE runs ADD COLUMN runtime TEXT NOT NULL DEFAULT 'quickjs'");
+    // Appends keyed for idempotence (the column came with the PostgreSQL store).
+    const eventColumns = this.#db.prepare("SELECT name FROM pragma_table_info('events')").all() as { name: string }[];
+    if (!eventColumns.some((c) => c.name === "batch")) this.#db.exec("ALTER TABLE events ADD COLUMN batch TEXT; CREATE INDEX events_by_batch ON events(run_id, batch) WHERE batch IS NOT NULL");
     if (!columns.some((c) => c.name === "cancel_requested")) this.#db.exec("ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0");
     this.#statements = {
       insert: this.#db.prepare("INSERT INTO runs (id, status, runtime, request, created_at) VALUES (?, 'queued', ?, ?, ?)"),
@@ -67,7 +70,8 @@ export class SqliteRunStore implements RunStore {
       writable: this.#db.prepare("SELECT 1 FROM runs WHERE id = ? AND purged = 0 AND status IN ('queued', 'building', 'running')"),
       countByStatus: this.#db.prepare("SELECT status, COUNT(*) AS n FROM runs GROUP BY status"),
       lastSeq: this.#db.prepare("SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE run_id = ?"),
-      addEvent: this.#db.prepare("INSERT INTO events (run_id, seq, type, data) VALUES (?, ?, ?, ?)"),
+      addEvent: this.#db.prepare("INSERT INTO events (run_id, seq, type, data, batch) VALUES (?, ?, ?, ?, ?)"),
+      batch: this.#db.prepare("SELECT seq, data FROM events WHERE run_id = ? AND batch = ? ORDER BY seq"),
       events: this.#db.prepare("SELECT seq, type, data FROM events WHERE run_id = ? AND seq > ? ORDER BY seq"),
       output: this.#db.prepare("SELECT data FROM events WHERE run_id = ? AND type = 'output' ORDER BY seq"),
       purge: this.#db.prepare("UPDATE runs SET request = NULL, error = NULL, diagnostics = '[]', purged = 1 WHERE id = ?"),
@@ -89,9 +93,13 @@ export class SqliteRunStore implements RunStore {
         if (TERMINAL.has(values.status)) this.#lastSeq.delete(values.id); // no event follows a terminal one
         return event;
       }),
-      appendOutput: this.#db.transaction((id: string, chunks: OutputChunk[]) =>
-        this.#statements.writable.get(id) === undefined ? [] : chunks.map((chunk) => this.#appendEvent(id, "output", chunk)),
-      ),
+      appendOutput: this.#db.transaction((id: string, chunks: OutputChunk[], key: string | null): RunEvent[] => {
+        if (key !== null) {
+          const done = this.#statements.batch.all(id, key) as { seq: number; data: string }[];
+          if (done.length > 0) return done.map((e) => ({ seq: e.seq, type: "output", data: JSON.parse(e.data) as unknown }));
+        }
+        return this.#statements.writable.get(id) === undefined ? [] : chunks.map((chunk) => this.#appendEvent(id, "output", chunk, key));
+      }),
       purge: this.#db.transaction((id: string) => {
         this.#statements.purge.run(id);
         this.#statements.purgeEvents.run(id);
@@ -143,13 +151,13 @@ export class SqliteRunStore implements RunStore {
     this.#statements.requestCancel.run(id);
   }
 
-  async appendOutput(id: string, chunks: OutputChunk[]): Promise<RunEvent[]> {
-    return this.#transactions.appendOutput(id, chunks);
+  async appendOutput(id: string, chunks: OutputChunk[], key?: string): Promise<RunEvent[]> {
+    return this.#transactions.appendOutput(id, chunks, key ?? null);
   }
 
-  #appendEvent(id: string, type: RunEvent["type"], data: unknown): RunEvent {
+  #appendEvent(id: string, type: RunEvent["type"], data: unknown, batch: string | null = null): RunEvent {
     const seq = (this.#lastSeq.get(id) ?? (this.#statements.lastSeq.get(id) as { seq: number }).seq) + 1;
-    this.#statements.addEvent.run(id, seq, type, JSON.stringify(data));
+    this.#statements.addEvent.run(id, seq, type, JSON.stringify(data), batch);
     this.#lastSeq.set(id, seq);
     return { seq, type, data };
   }
