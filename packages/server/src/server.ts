@@ -6,16 +6,12 @@
  */
 import { IsolatedRuntimePool } from "isolator";
 import { CheckerPool } from "./build/checker-pool.js";
-import { ClusterRunService } from "./cluster/service.js";
-import { startClusterNode } from "./cluster/node.js";
-import { DEFAULT_LOCK_MS } from "./cluster/queues.js";
 import type { ServerConfig } from "./config.js";
 import { buildApp } from "./http/app.js";
 import { Metrics } from "./http/metrics.js";
 import type { Log } from "./orchestrator/executor.js";
 import { Orchestrator } from "./orchestrator/orchestrator.js";
 import { nodeRuntime, Runtimes } from "./orchestrator/runtimes.js";
-import { PostgresRunStore } from "./store/postgres.js";
 import type { RunStore } from "./store/run-store.js";
 import { SqliteRunStore } from "./store/sqlite.js";
 
@@ -35,7 +31,8 @@ function lateLog(): Log & { target?: Log } {
 }
 
 async function startEmbedded(config: ServerConfig): Promise<RunningServer> {
-  const store: RunStore = config.store === undefined ? new SqliteRunStore(config.dataDir) : await PostgresRunStore.open(config.store);
+  // PostgreSQL's client, like the cluster's modules, is loaded only by deployments that use it.
+  const store: RunStore = config.store === undefined ? new SqliteRunStore(config.dataDir) : await (await import("./store/postgres.js")).PostgresRunStore.open(config.store);
   const pool = new IsolatedRuntimePool({ size: config.poolSize, maxQueue: config.queueCapacity });
   const runtimes = new Runtimes({ quickjs: { executor: pool }, node: await nodeRuntime(config) });
   const checkers = new CheckerPool({ threads: config.checkers, timeoutMs: config.buildTimeoutMs, warm: runtimes.available("node") ? ["quickjs", "node"] : ["quickjs"] });
@@ -94,6 +91,7 @@ async function startEmbedded(config: ServerConfig): Promise<RunningServer> {
 
 async function startApiNode(config: ServerConfig, queue: string): Promise<RunningServer> {
   if (config.store === undefined) throw new Error("--queue needs --store");
+  const [{ startClusterNode }, { ClusterRunService }, { DEFAULT_LOCK_MS }] = await Promise.all([import("./cluster/node.js"), import("./cluster/service.js"), import("./cluster/queues.js")]);
   const log = lateLog();
   const metrics: Metrics = new Metrics({
     role: "api",

@@ -14,7 +14,7 @@ let strict: TestServer;
 before(async () => {
   [small, strict] = await Promise.all([
     startTestServer({ poolSize: 1, queueCapacity: 1 }),
-    startTestServer({ poolSize: 1, maxLimits: { timeMs: 300 }, retentionMs: 300 }),
+    startTestServer({ poolSize: 1, maxLimits: { timeMs: 300 }, retentionMs: 1500 }),
   ]);
 });
 
