@@ -226,9 +226,9 @@ export function installProgram(g: typeof globalThis): void {
     "readline/promises": readlinePromises,
     process,
   });
-  // Node's everyday modules from the standard library (stdlib/index.ts), built on first use.
+  // Node's everyday modules, from the standard library (stdlib/index.ts).
   const stdlib = (g as unknown as Record<symbol, ((name: string) => unknown) & { names: string[] }>)[Symbol.for("isolator.stdlib")]!;
-  for (const name of stdlib.names) Object.defineProperty(builtins, name, { get: () => stdlib(name), enumerable: true });
+  for (const name of stdlib.names) builtins[name] = stdlib(name);
   const define = (name: string | symbol, value: unknown) => Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
   const offered = Object.keys(builtins).sort().join(", ");
   const globals = {
@@ -257,18 +257,8 @@ export function installProgram(g: typeof globalThis): void {
   define("performance", performance);
   define(Symbol.for("isolator.builtins"), builtins);
   define("global", g);
-  const lazy = (name: string, init: () => unknown) =>
-    Object.defineProperty(g, name, {
-      get: () => {
-        const value = init();
-        define(name, value);
-        return value;
-      },
-      set: (value: unknown) => define(name, value),
-      configurable: true,
-      enumerable: false,
-    });
-  lazy("Buffer", () => (stdlib("buffer") as { Buffer: unknown }).Buffer);
-  lazy("setImmediate", () => (stdlib("timers") as { setImmediate: unknown }).setImmediate);
-  lazy("clearImmediate", () => (stdlib("timers") as { clearImmediate: unknown }).clearImmediate);
+  const timers = stdlib("timers") as { setImmediate: unknown; clearImmediate: unknown };
+  define("Buffer", (stdlib("buffer") as { Buffer: unknown }).Buffer);
+  define("setImmediate", timers.setImmediate);
+  define("clearImmediate", timers.clearImmediate);
 }
