@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { assertSucceeded, inChildProcess, streamRuns } from "./helpers.js";
 import { IsolatedRuntimeHost, outputSegments, type ProgramOptions, type ProgramSource, type RunResult } from "../src/index.js";
 import { runProgram } from "../src/program/runner.js";
-import { FAST_CHUNKS, ProgramOutput, SLOW_COALESCE_MS } from "../src/program/output.js";
+import { FAST_CHUNKS, MAX_CHUNK_CHARS, ProgramOutput, SLOW_COALESCE_MS } from "../src/program/output.js";
 import { ERROR_TRUNCATED } from "../src/program/error-text.js";
 
 const host = new IsolatedRuntimeHost();
@@ -296,6 +296,16 @@ describe("exit codes", () => {
     assert.ok(output.chunks.length <= FAST_CHUNKS + Math.ceil((3000 * 3 - FAST_CHUNKS * 3) / SLOW_COALESCE_MS) + 1, `${output.chunks.length} chunks`);
     assert.ok(output.chunks.length > FAST_CHUNKS, "the first chunks go out at the fast pace");
     assert.equal(streamRuns(output.chunks).length, 3000, "the streams' order is kept");
+  });
+
+  test("a long write goes out in chunks of at most 64 Ki characters, surrogate pairs whole", () => {
+    const output = new ProgramOutput(1 << 24, 0, undefined, () => undefined, () => 0);
+    const text = "a" + "😀".repeat(MAX_CHUNK_CHARS);
+    output.write("stdout", text);
+    output.flush();
+    assert.ok(output.chunks.every((c) => c.text.length <= MAX_CHUNK_CHARS && !/^[\udc00-\udfff]|[\ud800-\udbff]$/.test(c.text)));
+    assert.equal(output.chunks.map((c) => c.text).join(""), text);
+    assert.ok(output.chunks.length >= 2);
   });
 
   test("outputSegments splits a chunk at its switches", () => {

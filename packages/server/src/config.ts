@@ -32,6 +32,8 @@ export interface ServerConfig {
   apiKeys: string[];
   /** Requests per minute per key or address; null: the default, see effectiveRateLimit. */
   rateLimitPerMinute: number | null;
+  /** Requests one client (API key, else address) may have open at once. */
+  maxConnectionsPerClient: number;
   cors: string[];
   logLevel: "silent" | "error" | "warn" | "info" | "debug";
   /** Log lines as JSON, or readable ("pretty", pino-pretty); default pretty on a terminal. */
@@ -85,6 +87,12 @@ export const SETTINGS: Setting[] = [
     apply: (c, v) => void c.apiKeys.push(...readFileSync(v, "utf8").split("\n").map((line) => line.replace(/#.*/, "").trim()).filter(Boolean)),
   },
   { flag: "--rate-limit", env: "ISOLATOR_RATE_LIMIT", help: "requests per minute per key or IP (default: none on loopback without API keys, else 600)", apply: (c, v) => void (c.rateLimitPerMinute = number("--rate-limit", v, 1)) },
+  {
+    flag: "--max-connections-per-client",
+    env: "ISOLATOR_MAX_CONNECTIONS_PER_CLIENT",
+    help: "requests one key or IP may have open at once, streams and long-polls included (default 64)",
+    apply: (c, v) => void (c.maxConnectionsPerClient = number("--max-connections-per-client", v, 1)),
+  },
   { flag: "--cors", env: "ISOLATOR_CORS", help: "allowed origins, comma-separated, or * (default: none)", apply: (c, v) => void c.cors.push(...v.split(",").map((o) => o.trim()).filter(Boolean)) },
   { flag: "--playground", env: "ISOLATOR_PLAYGROUND", help: "directory of the built playground (default: the monorepo's packages/playground/dist)", apply: (c, v) => void (c.playgroundDir = v) },
   {
@@ -119,6 +127,7 @@ export function defaultConfig(): ServerConfig {
     maxLimits: { timeMs: 30_000, memoryMb: 512, outputKb: 4096 },
     apiKeys: [],
     rateLimitPerMinute: null,
+    maxConnectionsPerClient: 64,
     cors: [],
     logLevel: "info",
     logFormat: process.stdout.isTTY ? "pretty" : "json",

@@ -79,7 +79,7 @@ for (const kind of stores) {
       ]);
       const events = await store.eventsAfter("r3", 0);
       assert.deepEqual(events.map((e) => e.seq), Array.from({ length: 42 }, (_, i) => i + 1), "numbers are unique and without gaps");
-      assert.equal((await store.output("r3")).length, 40);
+      assert.equal((await store.outputPage("r3", 0, Number.MAX_SAFE_INTEGER)).chunks.length, 40);
       assert.deepEqual(await store.eventsAfter("r3", 40), events.slice(40));
     });
 
@@ -89,7 +89,16 @@ for (const kind of stores) {
       const again = await store.appendOutput("k1", [chunk("a"), chunk("b")], "batch-1");
       assert.deepEqual(again, first);
       await store.appendOutput("k1", [chunk("c")], "batch-2");
-      assert.deepEqual((await store.output("k1")).map((c) => c.text), ["a", "b", "c"]);
+      assert.deepEqual((await store.outputPage("k1", 0, Number.MAX_SAFE_INTEGER)).chunks.map((c) => c.text), ["a", "b", "c"]);
+      // Paged by bytes of text: at least one chunk a page, in order, the last page complete.
+      const pages: string[][] = [];
+      for (let after = 0, complete = false; !complete; ) {
+        const page = await store.outputPage("k1", after, 1);
+        pages.push(page.chunks.map((c) => c.text));
+        ({ complete } = page);
+        after = page.lastSeq;
+      }
+      assert.deepEqual(pages, [["a"], ["b"], ["c"]]);
     });
 
     it("ends a run with its fields, and counts runs by status", async () => {
@@ -116,7 +125,7 @@ for (const kind of stores) {
       await store.requestCancel("r5");
       assert.equal((await store.get("r5"))?.cancelRequested, true);
       await store.clearOutput("r5");
-      assert.deepEqual(await store.output("r5"), []);
+      assert.deepEqual((await store.outputPage("r5", 0, Number.MAX_SAFE_INTEGER)).chunks, []);
       assert.equal((await store.eventsAfter("r5", 0)).length, 1, "status events stay");
       await store.transition("r5", "cancelled", { finishedAt: new Date(Date.now() - 60_000).toISOString() }, ["queued"]);
       assert.ok((await store.expiredBefore(new Date())).includes("r5"));

@@ -13,7 +13,7 @@ import type { OutputChunk } from "./runner.js";
 export const COALESCE_MS = 2;
 export const FAST_CHUNKS = 1000;
 export const SLOW_COALESCE_MS = 100;
-const MAX_CHUNK_CHARS = 64 * 1024;
+export const MAX_CHUNK_CHARS = 64 * 1024;
 
 /** A chunk's segments, in order: one per run of writes to the same stream. */
 export function outputSegments(chunk: OutputChunk): { stream: "stdout" | "stderr"; text: string }[] {
@@ -62,7 +62,17 @@ export class ProgramOutput {
       this.onExceeded();
     }
     this.#bytes += Buffer.byteLength(text);
-    if (text === "") return;
+    // A long write goes out in pieces of at most MAX_CHUNK_CHARS (never splitting a surrogate pair):
+    // a chunk is a bounded unit for everything downstream (messages, stored rows, pages of output).
+    while (text.length > MAX_CHUNK_CHARS) {
+      const cut = isHighSurrogate(text.charCodeAt(MAX_CHUNK_CHARS - 1)) ? MAX_CHUNK_CHARS - 1 : MAX_CHUNK_CHARS;
+      this.#add(stream, text.slice(0, cut));
+      text = text.slice(cut);
+    }
+    if (text !== "") this.#add(stream, text);
+  }
+
+  #add(stream: "stdout" | "stderr", text: string): void {
     const now = this.clock() - this.started;
     const pending = this.#pending;
     if (pending && now - this.#lastSent < this.#window && pending.text.length + text.length <= MAX_CHUNK_CHARS) {
@@ -104,4 +114,8 @@ export class ProgramOutput {
     this.chunks.push(chunk);
     this.onChunk?.(chunk);
   }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }

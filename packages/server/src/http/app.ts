@@ -19,11 +19,12 @@ import { RuntimeUnavailableError, type Runtime } from "../orchestrator/runtimes.
 import { StoreUnavailableError, TERMINAL, type RunRecord, type RunRequest, type RunStore, type Snippet } from "../store/run-store.js";
 import { CheckerBusyError } from "../build/checker-pool.js";
 import { HttpError, goneError } from "./http-error.js";
+import { limitOpenRequestsPerClient } from "./connection-limit.js";
 import { lingerOnUnreadBodies } from "./lingering-close.js";
 import type { Metrics } from "./metrics.js";
 import { streamEvents } from "./run-events.js";
-import { links, view } from "./run-view.js";
-import { acceptedSchema, checkBody, createRunBody, errorSchema, idParams, runSchema, snippetBody, snippetSchema, waitQuery } from "./schemas.js";
+import { links, outputView, view } from "./run-view.js";
+import { acceptedSchema, checkBody, createRunBody, errorSchema, idParams, outputPageSchema, outputQuery, runSchema, snippetBody, snippetSchema, waitQuery } from "./schemas.js";
 
 interface Deps {
   config: ServerConfig;
@@ -64,16 +65,18 @@ export async function buildApp({ config, store, orchestrator, metrics, health, r
     },
   });
   if (config.cors.length > 0) await app.register(cors, { origin: config.cors.includes("*") ? true : config.cors });
+  // Per valid key, else per address: made-up tokens must not each get a fresh allowance.
+  const clientKey = (req: FastifyRequest) => {
+    const key = bearer(req);
+    return key !== undefined && config.apiKeys.includes(key) ? `key:${key}` : `ip:${req.ip}`;
+  };
+  limitOpenRequestsPerClient(app, config.maxConnectionsPerClient, clientKey);
   const rateLimitPerMinute = effectiveRateLimit(config);
   if (rateLimitPerMinute !== null) await app.register(rateLimit, {
     ...(rateLimitRedis ? { redis: rateLimitRedis, nameSpace: rateLimitNameSpace, skipOnError: true } : {}),
     max: rateLimitPerMinute,
     timeWindow: 60_000,
-    // Per valid key, else per address: made-up tokens must not each get a fresh allowance.
-    keyGenerator: (req) => {
-      const key = bearer(req);
-      return key !== undefined && config.apiKeys.includes(key) ? `key:${key}` : `ip:${req.ip}`;
-    },
+    keyGenerator: clientKey,
     allowList: (req) => req.url === "/api/health",
     errorResponseBuilder: (_req, ctx) => new HttpError(429, "rate_limited", `rate limit exceeded: ${ctx.max} requests per minute; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
   });
@@ -137,6 +140,12 @@ export async function buildApp({ config, store, orchestrator, metrics, health, r
       const run = (await waitFor(req.params.id, req.query.wait, req, reply)) ?? (await existing(req.params.id));
       return view(run, store);
     },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { after?: string } }>(
+    "/api/runs/:id/output",
+    { schema: { summary: "Page through a run's output (256 KiB a page; follow links.nextOutput)", params: idParams, querystring: outputQuery, response: { 200: outputPageSchema, ...errors } } },
+    async (req) => outputView(await existing(req.params.id), store, Number(req.query.after ?? 0)),
   );
 
   app.get<{ Params: { id: string } }>(

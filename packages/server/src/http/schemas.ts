@@ -148,7 +148,27 @@ export const runSchema = {
       },
     },
     truncated: { type: "boolean" },
-    links: { type: "object", properties: { self: { type: "string" }, events: { type: "string" }, cancel: { type: "string" } } },
+    outputComplete: { type: "boolean", description: "false: `output` (and stdout, stderr) hold the first 256 KiB; the rest is at links.nextOutput" },
+    links: {
+      type: "object",
+      properties: { self: { type: "string" }, events: { type: "string" }, cancel: { type: "string" }, nextOutput: { type: "string", description: "the next page of output, when `outputComplete` is false" } },
+    },
+  },
+} as const;
+
+export const outputQuery = {
+  type: "object",
+  additionalProperties: false,
+  properties: { after: { type: "string", pattern: "^\\d{1,15}$", description: "The event number the previous page ended at (from links.nextOutput)" } },
+} as const;
+
+export const outputPageSchema = {
+  type: "object",
+  properties: {
+    id: { type: "string" },
+    output: { type: "array", items: chunk },
+    outputComplete: { type: "boolean" },
+    links: { type: "object", properties: { run: { type: "string" }, nextOutput: { type: "string" } } },
   },
 } as const;
 

@@ -11,7 +11,7 @@
 import pg from "pg";
 import type { Diagnostic } from "../build/typecheck.js";
 import type { Runtime } from "../orchestrator/runtimes.js";
-import { StoreUnavailableError, type OutputChunk, type RunEvent, type RunRecord, type RunRequest, type RunStatus, type RunStore, type Snippet, type TransitionFields } from "./run-store.js";
+import { StoreUnavailableError, type OutputChunk, type OutputPage, type RunEvent, type RunRecord, type RunRequest, type RunStatus, type RunStore, type Snippet, type TransitionFields } from "./run-store.js";
 
 /** Schema changes in order; each applied once, in a transaction, its index recorded. */
 const MIGRATIONS = [
@@ -205,12 +205,24 @@ export class PostgresRunStore implements RunStore {
     return chunks.map((data, i) => ({ seq: first + i, type: "output", data }));
   }
 
-  async eventsAfter(id: string, seq: number): Promise<RunEvent[]> {
-    return (await this.#query<RunEvent>("SELECT seq, type, data FROM events WHERE run_id = $1 AND seq > $2 ORDER BY seq", [id, seq])).rows;
+  async eventsAfter(id: string, seq: number, limit?: number): Promise<RunEvent[]> {
+    return (await this.#query<RunEvent>("SELECT seq, type, data FROM events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3", [id, seq, limit ?? null])).rows;
   }
 
-  async output(id: string): Promise<OutputChunk[]> {
-    return (await this.#query<{ data: OutputChunk }>("SELECT data FROM events WHERE run_id = $1 AND type = 'output' ORDER BY seq", [id])).rows.map((r) => r.data);
+  async outputPage(id: string, after: number, maxBytes: number): Promise<OutputPage> {
+    // Chunks while their running total of text stays within maxBytes (the first one always).
+    const rows = (
+      await this.#query<{ seq: number; data: OutputChunk }>(
+        `SELECT seq, data FROM (
+           SELECT seq, data, SUM(octet_length(data->>'text')) OVER (ORDER BY seq) AS total, ROW_NUMBER() OVER (ORDER BY seq) AS n
+           FROM events WHERE run_id = $1 AND type = 'output' AND seq > $2
+         ) page WHERE total <= $3 OR n = 1 ORDER BY seq`,
+        [id, after, maxBytes],
+      )
+    ).rows;
+    const lastSeq = rows.at(-1)?.seq ?? after;
+    const more = (await this.#query<{ more: boolean }>("SELECT EXISTS (SELECT 1 FROM events WHERE run_id = $1 AND type = 'output' AND seq > $2) AS more", [id, lastSeq])).rows[0]?.more ?? false;
+    return { chunks: rows.map((r) => r.data), lastSeq, complete: !more };
   }
 
   async idsWithStatus(status: RunStatus): Promise<string[]> {

@@ -81,6 +81,13 @@ export interface RunEvent {
   data: unknown;
 }
 
+/** A page of a run's output: its chunks, the last one's event number, and whether it reaches the end. */
+export interface OutputPage {
+  chunks: OutputChunk[];
+  lastSeq: number;
+  complete: boolean;
+}
+
 /** What a transition may write beside the status. */
 export type TransitionFields = Partial<Omit<RunRecord, "id" | "status" | "runtime" | "request" | "createdAt" | "purged" | "cancelRequested">>;
 
@@ -106,8 +113,13 @@ export interface RunStore {
    * the events the first one wrote: output is never doubled.
    */
   appendOutput(id: string, chunks: OutputChunk[], key?: string): Promise<RunEvent[]>;
-  eventsAfter(id: string, seq: number): Promise<RunEvent[]>;
-  output(id: string): Promise<OutputChunk[]>;
+  /** The run's events after `seq`, in order; at most `limit` of them (all by default). */
+  eventsAfter(id: string, seq: number, limit?: number): Promise<RunEvent[]>;
+  /**
+   * The run's output chunks after event `after`, in order, up to about `maxBytes` of text (at least
+   * one chunk if any): a response holds a bounded part of a run's output, the rest is paged.
+   */
+  outputPage(id: string, after: number, maxBytes: number): Promise<OutputPage>;
   /** Runs in `status`, purged ones excepted. */
   idsWithStatus(status: RunStatus): Promise<string[]>;
   countsByStatus(): Promise<Record<string, number>>;

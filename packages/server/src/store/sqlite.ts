@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Diagnostic } from "../build/typecheck.js";
 import type { Runtime } from "../orchestrator/runtimes.js";
-import { TERMINAL, type OutputChunk, type RunEvent, type RunRecord, type RunRequest, type RunStatus, type RunStore, type Snippet, type TransitionFields } from "./run-store.js";
+import { TERMINAL, type OutputChunk, type OutputPage, type RunEvent, type RunRecord, type RunRequest, type RunStatus, type RunStore, type Snippet, type TransitionFields } from "./run-store.js";
 
 export class SqliteRunStore implements RunStore {
   readonly #db: Database.Database;
@@ -72,8 +72,8 @@ export class SqliteRunStore implements RunStore {
       lastSeq: this.#db.prepare("SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE run_id = ?"),
       addEvent: this.#db.prepare("INSERT INTO events (run_id, seq, type, data, batch) VALUES (?, ?, ?, ?, ?)"),
       batch: this.#db.prepare("SELECT seq, data FROM events WHERE run_id = ? AND batch = ? ORDER BY seq"),
-      events: this.#db.prepare("SELECT seq, type, data FROM events WHERE run_id = ? AND seq > ? ORDER BY seq"),
-      output: this.#db.prepare("SELECT data FROM events WHERE run_id = ? AND type = 'output' ORDER BY seq"),
+      events: this.#db.prepare("SELECT seq, type, data FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?"),
+      output: this.#db.prepare("SELECT seq, data FROM events WHERE run_id = ? AND type = 'output' AND seq > ? ORDER BY seq"),
       purge: this.#db.prepare("UPDATE runs SET request = NULL, error = NULL, diagnostics = '[]', purged = 1 WHERE id = ?"),
       requestCancel: this.#db.prepare("UPDATE runs SET cancel_requested = 1 WHERE id = ?"),
       purgeEvents: this.#db.prepare("DELETE FROM events WHERE run_id = ?"),
@@ -162,12 +162,22 @@ export class SqliteRunStore implements RunStore {
     return { seq, type, data };
   }
 
-  async eventsAfter(id: string, seq: number): Promise<RunEvent[]> {
-    return (this.#statements.events.all(id, seq) as { seq: number; type: RunEvent["type"]; data: string }[]).map((e) => ({ seq: e.seq, type: e.type, data: JSON.parse(e.data) as unknown }));
+  async eventsAfter(id: string, seq: number, limit = -1): Promise<RunEvent[]> {
+    return (this.#statements.events.all(id, seq, limit) as { seq: number; type: RunEvent["type"]; data: string }[]).map((e) => ({ seq: e.seq, type: e.type, data: JSON.parse(e.data) as unknown }));
   }
 
-  async output(id: string): Promise<OutputChunk[]> {
-    return (this.#statements.output.all(id) as { data: string }[]).map((e) => JSON.parse(e.data) as OutputChunk);
+  async outputPage(id: string, after: number, maxBytes: number): Promise<OutputPage> {
+    const chunks: OutputChunk[] = [];
+    let bytes = 0;
+    let last = after;
+    for (const row of this.#statements.output.iterate(id, after) as IterableIterator<{ seq: number; data: string }>) {
+      const chunk = JSON.parse(row.data) as OutputChunk;
+      bytes += Buffer.byteLength(chunk.text);
+      if (bytes > maxBytes && chunks.length > 0) return { chunks, lastSeq: last, complete: false }; // leaving the loop ends the statement
+      chunks.push(chunk);
+      last = row.seq;
+    }
+    return { chunks, lastSeq: last, complete: true };
   }
 
   async idsWithStatus(status: RunStatus): Promise<string[]> {
