@@ -992,8 +992,9 @@ export class IsolatedRuntime implements Disposable {
     const errorPtr = ffi.QTS_ResolveException(this.#ctxPtr, ptr);
     if (errorPtr) {
       ffi.QTS_FreeValuePointer(this.#ctxPtr, ptr);
-      ffi.QTS_FreeValuePointer(this.#ctxPtr, errorPtr);
-      if (this.#interrupted) throw this.#interruption();
+      // An encoder stopped by the deadline or out of memory (one large copy can be refused far below the cap) is that limit.
+      const error = this.#guestError((this.#ctx as unknown as ContextMemory).memory.heapValueHandle(errorPtr as unknown as number));
+      if (error instanceof IsolatedTimeoutError || error instanceof IsolatedMemoryError || error instanceof ProgramExit) throw error;
       return undefined;
     }
     try {
