@@ -6,7 +6,8 @@ import { startTestServer, type Accepted, type RunView, type TestServer } from ".
 let server: TestServer;
 
 before(async () => {
-  server = await startTestServer({ poolSize: 2, queueCapacity: 1000 });
+  // One client waits on all 500 runs at once: room for that many open requests (the per-client bound has its own test).
+  server = await startTestServer({ poolSize: 2, queueCapacity: 1000, maxConnectionsPerClient: 1000 });
 });
 
 after(async () => {
