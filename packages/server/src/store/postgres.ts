@@ -11,7 +11,7 @@
 import pg from "pg";
 import type { Diagnostic } from "../build/typecheck.js";
 import type { Runtime } from "../orchestrator/runtimes.js";
-import { StoreUnavailableError, type OutputChunk, type OutputPage, type RunEvent, type RunRecord, type RunRequest, type RunStatus, type RunStore, type Snippet, type TransitionFields } from "./run-store.js";
+import { StoreUnavailableError, transitionColumns, type OutputChunk, type OutputPage, type RunEvent, type RunRecord, type RunRequest, type RunStatus, type RunStore, type Snippet, type TransitionFields } from "./run-store.js";
 
 /** Schema changes in order; each applied once, in a transaction, its index recorded. */
 const MIGRATIONS = [
@@ -52,16 +52,7 @@ const MIGRATIONS = [
 ];
 
 /** Columns a transition may write, with how each value is sent. */
-const COLUMNS: Record<keyof TransitionFields, [string, (v: never) => unknown]> = {
-  startedAt: ["started_at", (v: string | null) => v],
-  finishedAt: ["finished_at", (v: string | null) => v],
-  attempts: ["attempts", (v: number) => v],
-  exitCode: ["exit_code", (v: number | null) => v],
-  error: ["error", (v: unknown) => (v === null ? null : JSON.stringify(v))],
-  diagnostics: ["diagnostics", (v: unknown) => JSON.stringify(v)],
-  stats: ["stats", (v: unknown) => JSON.stringify(v)],
-  truncated: ["truncated", (v: boolean) => v],
-};
+const COLUMNS = transitionColumns((v) => v);
 
 export class PostgresRunStore implements RunStore {
   readonly #pool: pg.Pool;

@@ -135,3 +135,18 @@ export interface RunStore {
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** The columns a transition may write, each with how its value is stored; `bool` is the store's encoding of a boolean. */
+export function transitionColumns(bool: (v: boolean) => unknown): Record<keyof TransitionFields, [string, (v: never) => unknown]> {
+  const json = (v: unknown) => JSON.stringify(v);
+  return {
+    startedAt: ["started_at", (v: string | null) => v],
+    finishedAt: ["finished_at", (v: string | null) => v],
+    attempts: ["attempts", (v: number) => v],
+    exitCode: ["exit_code", (v: number | null) => v],
+    error: ["error", (v: unknown) => (v === null ? null : json(v))],
+    diagnostics: ["diagnostics", json],
+    stats: ["stats", json],
+    truncated: ["truncated", bool],
+  };
+}

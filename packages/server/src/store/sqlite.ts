@@ -8,7 +8,10 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Diagnostic } from "../build/typecheck.js";
 import type { Runtime } from "../orchestrator/runtimes.js";
-import { TERMINAL, type OutputChunk, type OutputPage, type RunEvent, type RunRecord, type RunRequest, type RunStatus, type RunStore, type Snippet, type TransitionFields } from "./run-store.js";
+import { TERMINAL, transitionColumns, type OutputChunk, type OutputPage, type RunEvent, type RunRecord, type RunRequest, type RunStatus, type RunStore, type Snippet, type TransitionFields } from "./run-store.js";
+
+/** Columns a transition may write; SQLite stores booleans as 0/1. */
+const COLUMNS = transitionColumns((v) => (v ? 1 : 0));
 
 export class SqliteRunStore implements RunStore {
   readonly #db: Database.Database;
@@ -125,18 +128,8 @@ export class SqliteRunStore implements RunStore {
     const set: string[] = ["status = @status"];
     const values: { id: string; status: RunStatus } & Record<string, unknown> = { id, status };
     from.forEach((s, i) => (values[`from${i}`] = s));
-    const columns: Record<string, [string, (v: never) => unknown]> = {
-      startedAt: ["started_at", (v: string | null) => v],
-      finishedAt: ["finished_at", (v: string | null) => v],
-      attempts: ["attempts", (v: number) => v],
-      exitCode: ["exit_code", (v: number | null) => v],
-      error: ["error", (v: unknown) => (v === null ? null : JSON.stringify(v))],
-      diagnostics: ["diagnostics", (v: unknown) => JSON.stringify(v)],
-      stats: ["stats", (v: unknown) => JSON.stringify(v)],
-      truncated: ["truncated", (v: boolean) => (v ? 1 : 0)],
-    };
     for (const [key, value] of Object.entries(fields)) {
-      const column = columns[key];
+      const column = COLUMNS[key as keyof TransitionFields];
       if (!column) continue;
       set.push(`${column[0]} = @${key}`);
       values[key] = column[1](value as never);
